@@ -1,0 +1,89 @@
+#pragma once
+// Firewall logs: netfilter LOG lines as iptables, UFW and firewalld write them,
+// in kernel log (dmesg), syslog and journal text exports ("journalctl -o short",
+// "-o short-iso", "-o short-precise"), with classic "Mon DD HH:MM:SS" stamps or
+// ISO-8601 stamps. A LoggedPacket carries a PacketView like decode's, so
+// classify sees one input whatever the source.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time_zone.h"
+#include "decode/packet_view.h"
+
+namespace scanscope {
+
+enum class LogDirection : uint8_t {
+  kInbound,   // IN= set, OUT= empty (INPUT chain)
+  kForward,   // IN= and OUT= set (FORWARD chain)
+  kOutbound,  // IN= empty (OUTPUT chain)
+};
+
+struct LoggedPacket {
+  int64_t time_ns = 0;  // UTC
+  LogDirection direction = LogDirection::kInbound;
+  PacketView packet;    // pointers (l4) are null: a log line has no payload
+};
+
+enum class LogLineResult : uint8_t {
+  kPacket = 0,        // a netfilter LOG line, parsed
+  kNotNetfilter,      // any other line (skipped, counted)
+  kMalformed,         // looks like a LOG line but is cut short or garbled
+};
+
+// Why a LOG line was judged malformed: each a named counter.
+enum class LogMalformed : uint8_t {
+  kBadTimestamp = 0,
+  kMissingField,       // SRC, DST, PROTO... absent
+  kBadAddress,
+  kBadNumber,
+  kTruncatedLine,      // ends in the middle of a field or the quoted packet
+  kCount,
+};
+std::string_view LogMalformedName(LogMalformed m);  // "bad_timestamp"
+
+struct LogCounters {
+  uint64_t lines = 0;
+  uint64_t packets = 0;
+  uint64_t not_netfilter = 0;
+  std::array<uint64_t, static_cast<size_t>(LogMalformed::kCount)> malformed{};
+  uint64_t bytes = 0;
+};
+
+struct LogParseOptions {
+  // Year for classic stamps without one; 0 means "not given" (the reader then
+  // uses the file's mtime year and warns).
+  int year = 0;
+  // Zone for stamps without an offset.
+  TimeZone zone = TimeZone::Utc();
+};
+
+// Reads a log file line by line (".gz" decompressed). Classic stamps count
+// their year from options.year; a stamp whose month goes backwards from
+// December to January rolls the year forward (one file spanning new year).
+class NetfilterLogReader {
+ public:
+  virtual ~NetfilterLogReader() = default;
+  // The next parsed LOG line; false at end of file or on an I/O error (error()).
+  virtual bool Next(LoggedPacket* out) = 0;
+  virtual const Status& error() const = 0;
+  virtual const LogCounters& counters() const = 0;
+  virtual uint64_t size_hint() const = 0;
+  // Warnings worth one line each (e.g. "year taken from file mtime: 2024").
+  virtual const std::vector<std::string>& warnings() const = 0;
+};
+
+Result<std::unique_ptr<NetfilterLogReader>> OpenNetfilterLog(const std::string& path,
+                                                             const LogParseOptions& options);
+
+// Parses one line (no trailing newline) with a known year context. Exposed for
+// tests and fuzzing. `year` is the year to give a classic stamp.
+LogLineResult ParseNetfilterLine(std::string_view line, int year, const TimeZone& zone,
+                                 LoggedPacket* out, LogMalformed* why);
+
+}  // namespace scanscope

@@ -1,0 +1,74 @@
+#pragma once
+// Source-days (DESIGN.md's storage model): one row per (day, point, port type,
+// source) with its access count and first and last seen. Every figure is a sum
+// or a count over these rows. Here: the in-memory aggregation an ingest builds
+// (SourceDayTable, the hot path), and the block layout backends store: per
+// (zone, day, point, port type) one block of rows sorted by source, with its
+// totals beside it, so that accesses = sum(accesses) and sources = sum(sources)
+// over blocks, exactly.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.h"
+#include "common/status.h"
+#include "record/port_type.h"
+
+namespace scanscope {
+
+struct SourceDayRow {
+  IpAddress source;
+  uint64_t accesses = 0;
+  int64_t first_ns = 0;  // UTC
+  int64_t last_ns = 0;   // UTC
+};
+
+// One (day, point, port type)'s rows, sorted by source, sources unique.
+struct SourceDayBlock {
+  int32_t day = 0;   // local day in the block's zone (days since 1970-01-01)
+  PortType port;
+  std::vector<SourceDayRow> rows;
+  uint64_t Accesses() const;
+  uint64_t Sources() const { return rows.size(); }
+};
+
+// Merges `b` into `a` (same day and port): rows of the same source add their
+// accesses and widen first/last. Both sorted; result sorted. This is "rows
+// merge by addition".
+void MergeBlockRows(std::vector<SourceDayRow>* a, std::span<const SourceDayRow> b);
+
+// The stored form of a block's rows: versioned, checksummed, compressed.
+// Decode rejects anything damaged with Corruption, never a crash.
+std::string EncodeBlockRows(std::span<const SourceDayRow> rows);
+Status DecodeBlockRows(std::string_view bytes, std::vector<SourceDayRow>* rows);
+
+// Aggregates accesses of one point into source-days for one zone's days.
+// Open addressing, no allocation per insert after growth. Not thread-safe.
+class SourceDayTable {
+ public:
+  SourceDayTable();
+  void Add(int32_t day, PortType port, const IpAddress& source, int64_t time_ns,
+           uint64_t accesses = 1);
+  size_t size() const { return size_; }
+  // Moves the rows out as blocks sorted by (day, port), rows sorted by source;
+  // leaves the table empty.
+  std::vector<SourceDayBlock> TakeBlocks();
+
+ private:
+  struct Slot {
+    IpAddress source;
+    int32_t day;
+    uint32_t port_code;
+    uint64_t accesses;  // 0 marks an empty slot
+    int64_t first_ns;
+    int64_t last_ns;
+  };
+  void Grow();
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace scanscope

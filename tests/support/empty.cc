@@ -1,0 +1,1 @@
+// Keeps ss_test_support non-empty while tests/support has no other sources.
