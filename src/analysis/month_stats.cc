@@ -1,0 +1,164 @@
+#include "analysis/month_stats.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace scanscope {
+
+namespace {
+
+void SortByAccesses(std::vector<NamedFigure>* v) {
+  std::sort(v->begin(), v->end(), [](const NamedFigure& a, const NamedFigure& b) {
+    if (a.accesses != b.accesses) return a.accesses > b.accesses;
+    return a.name < b.name;
+  });
+}
+
+std::string Hundredths(int64_t x100) {
+  return fmt::format("{}.{:02d}", x100 / 100, x100 % 100);
+}
+
+// "about 372": the per-point-per-day figure rounded half up to a whole number.
+uint64_t WholeFromHundredths(int64_t x100) { return static_cast<uint64_t>((x100 + 50) / 100); }
+
+std::string MonthName(unsigned month) {
+  static const char* kNames[] = {"January", "February", "March",     "April",   "May",      "June",
+                                 "July",    "August",   "September", "October", "November", "December"};
+  return kNames[(month - 1) % 12];
+}
+
+}  // namespace
+
+int64_t RoundedHundredths(uint64_t numerator, uint64_t denominator) {
+  if (denominator == 0) return 0;
+  // round(n * 100 / d) half up, in integers: (200n + d) / 2d.
+  unsigned __int128 n = numerator;
+  return static_cast<int64_t>((n * 200 + denominator) / (unsigned __int128)(2 * denominator));
+}
+
+std::string WithThousands(uint64_t v) {
+  std::string digits = std::to_string(v);
+  std::string out;
+  int n = static_cast<int>(digits.size());
+  for (int i = 0; i < n; ++i) {
+    out += digits[i];
+    if ((n - i - 1) % 3 == 0 && i != n - 1) out += ',';
+  }
+  return out;
+}
+
+Result<MonthStats> ComputeMonthStats(Store& store, const Month& month, const TimeZone& zone) {
+  SCANSCOPE_RETURN_IF_ERROR(store.EnsureZone(zone));
+  auto totals = store.Totals(zone, month.first_day, month.first_day + month.days - 1);
+  if (!totals.ok()) return totals.status();
+
+  MonthStats stats;
+  stats.month = month;
+  stats.timezone = zone.name();
+  stats.days = month.days;
+  std::map<uint32_t, NamedFigure> by_port;      // by port code
+  std::map<int32_t, NamedFigure> by_day;
+  std::map<std::string, NamedFigure> by_point;
+  for (const BlockTotal& t : *totals) {
+    if (t.accesses == 0) continue;
+    stats.accesses += t.accesses;
+    stats.sources += t.sources;
+    for (NamedFigure* f : {&by_port[t.port.Code()], &by_day[t.day], &by_point[t.point]}) {
+      f->accesses += t.accesses;
+      f->sources += t.sources;
+    }
+    by_port[t.port.Code()].name = t.port.ToString();
+    by_point[t.point].name = t.point;
+  }
+  for (auto& [day, f] : by_day) {
+    f.name = FormatDay(day);
+    stats.by_day.push_back(f);
+  }
+  for (auto& [code, f] : by_port) stats.by_port.push_back(f);
+  for (auto& [name, f] : by_point) stats.by_point.push_back(f);
+  SortByAccesses(&stats.by_port);
+  SortByAccesses(&stats.by_point);
+  stats.points = static_cast<int>(stats.by_point.size());
+  uint64_t point_days = static_cast<uint64_t>(stats.points) * static_cast<uint64_t>(stats.days);
+  stats.per_point_per_day_accesses_x100 = RoundedHundredths(stats.accesses, point_days);
+  stats.per_point_per_day_sources_x100 = RoundedHundredths(stats.sources, point_days);
+  return stats;
+}
+
+nlohmann::ordered_json MonthStatsToJson(const MonthStats& stats) {
+  auto figures = [](const std::vector<NamedFigure>& v, const char* key) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (const NamedFigure& f : v) {
+      a.push_back({{key, f.name}, {"accesses", f.accesses}, {"sources", f.sources}});
+    }
+    return a;
+  };
+  // Hundredths as a JSON number with at most two decimals.
+  auto decimal = [](int64_t x100) { return nlohmann::ordered_json::parse(Hundredths(x100)); };
+  nlohmann::ordered_json j;
+  j["month"] = stats.month.ToString();
+  j["timezone"] = stats.timezone;
+  j["points"] = stats.points;
+  j["days"] = stats.days;
+  j["accesses"] = stats.accesses;
+  j["sources"] = stats.sources;
+  j["per_point_per_day"] = {{"accesses", decimal(stats.per_point_per_day_accesses_x100)},
+                            {"sources", decimal(stats.per_point_per_day_sources_x100)}};
+  j["by_port"] = figures(stats.by_port, "port");
+  j["by_day"] = figures(stats.by_day, "day");
+  j["by_point"] = figures(stats.by_point, "point");
+  return j;
+}
+
+std::string MonthStatsToText(const MonthStats& s) {
+  std::string out;
+  std::string period = fmt::format("{} {}", MonthName(s.month.month), s.month.year);
+  if (s.accesses == 0) {
+    return fmt::format("{} ({}): no accesses stored for this month.\n", period, s.timezone);
+  }
+  out += fmt::format(
+      "In {}, unwanted (one-sided) accesses totaled {} for the {} monitoring point{} and the "
+      "gross number of sources was {}: one monitoring point received about {} accesses from "
+      "about {} sources per day.\n",
+      period, WithThousands(s.accesses), s.points, s.points == 1 ? "" : "s",
+      WithThousands(s.sources), WithThousands(WholeFromHundredths(s.per_point_per_day_accesses_x100)),
+      WithThousands(WholeFromHundredths(s.per_point_per_day_sources_x100)));
+  out += fmt::format(
+      "(days in {}; per point per day = figure / ({} points x {} days) = {} accesses, {} "
+      "sources; a source counts once per day, point and port type)\n\n",
+      s.timezone, s.points, s.days, Hundredths(s.per_point_per_day_accesses_x100),
+      Hundredths(s.per_point_per_day_sources_x100));
+  auto table = [&](const char* title, const char* key, const std::vector<NamedFigure>& v,
+                   size_t limit) {
+    out += fmt::format("{}\n  {:<12} {:>14} {:>7} {:>12} {:>7}\n", title, key, "accesses", "%",
+                       "sources", "%");
+    size_t shown = 0;
+    uint64_t rest_a = 0, rest_s = 0;
+    for (const NamedFigure& f : v) {
+      if (shown++ >= limit) {
+        rest_a += f.accesses;
+        rest_s += f.sources;
+        continue;
+      }
+      out += fmt::format("  {:<12} {:>14} {:>6.1f}% {:>12} {:>6.1f}%\n", f.name,
+                         WithThousands(f.accesses), 100.0 * f.accesses / s.accesses,
+                         WithThousands(f.sources), 100.0 * f.sources / s.sources);
+    }
+    if (v.size() > limit) {
+      out += fmt::format("  {:<12} {:>14} {:>6.1f}% {:>12} {:>6.1f}%\n",
+                         fmt::format("others ({})", v.size() - limit), WithThousands(rest_a),
+                         100.0 * rest_a / s.accesses, WithThousands(rest_s),
+                         100.0 * rest_s / s.sources);
+    }
+    out += "\n";
+  };
+  table("By port type (top 10)", "port", s.by_port, 10);
+  table("By monitoring point", "point", s.by_point, 1000);
+  table("By day", "day", s.by_day, 1000);
+  out += "Ratios are rounded to one decimal place, so they may not add up to 100%.\n";
+  return out;
+}
+
+}  // namespace scanscope

@@ -1,0 +1,85 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <fmt/format.h>
+
+#include "app/commands.h"
+
+namespace scanscope {
+
+namespace {
+
+void AddCommon(CLI::App* cmd, CommonArgs* common, bool needs_db) {
+  cmd->add_option("--config", common->config, "TOML config file (points, store, report)")
+      ->check(CLI::ExistingFile);
+  auto* db = cmd->add_option("--db", common->db, "store: a SQLite file (created if missing)");
+  (void)needs_db;
+  (void)db;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{
+      "scanscope: turns the unwanted, one-sided traffic hitting monitoring points into the "
+      "month's exact figures"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "scanscope 0.1.0");
+
+  GenerateArgs gen;
+  auto* g = app.add_subcommand("generate", "write a month of generated traffic for N points as pcap files");
+  g->add_option("--month", gen.month, "month to generate, YYYY-MM")->required();
+  g->add_option("--points", gen.points, "number of monitoring points")->check(CLI::Range(1, 1000));
+  g->add_option("--packets", gen.packets, "packets in all (all points, all kinds)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000'000}));
+  g->add_option("--seed", gen.seed, "seed; the same seed gives the same files");
+  g->add_option("--out", gen.out, "output directory")->required();
+  g->add_option("--tz", gen.tz, "zone of the daily rhythm (default: UTC)");
+
+  IngestArgs ing;
+  auto* i = app.add_subcommand("ingest", "read captures or firewall logs of one point into the store");
+  AddCommon(i, &ing.common, true);
+  i->add_option("--point", ing.point, "monitoring point name")->required();
+  i->add_option("--watch", ing.watch, "watched addresses: CIDR[,CIDR...] (default: from --config)");
+  i->add_option("--description", ing.description, "point description (stored with the point)");
+  i->add_option("--format", ing.format, "auto|pcap|pcapng|netfilter")
+      ->check(CLI::IsMember({"auto", "pcap", "pcapng", "netfilter"}));
+  i->add_option("--log-year", ing.log_year, "year of classic syslog stamps (default: file mtime)")
+      ->check(CLI::Range(1971, 2200));
+  i->add_option("--log-tz", ing.log_tz, "zone of log stamps without an offset (default: UTC)");
+  i->add_option("--tz", ing.tz, "also keep days in this zone (default: the config's report zone)");
+  i->add_flag("--json", ing.json, "print each file's report as a JSON line");
+  i->add_flag("--quiet", ing.quiet, "no progress, only errors and the summary");
+  i->add_option("files", ing.files, "pcap, pcapng or log files (.gz too)")->required()->check(CLI::ExistingFile);
+
+  StatsArgs st;
+  auto* s = app.add_subcommand("stats", "the month's figures: accesses, sources, per point per day, breakdowns");
+  AddCommon(s, &st.common, true);
+  s->add_option("--month", st.month, "YYYY-MM")->required();
+  s->add_option("--tz", st.tz, "zone of the days (default: the config's report zone, else UTC)");
+  s->add_flag("--json", st.json, "machine output");
+
+  PointsArgs pt;
+  auto* p = app.add_subcommand("points", "list the monitoring points in the store");
+  AddCommon(p, &pt.common, true);
+  p->add_flag("--json", pt.json, "machine output");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (g->parsed()) return RunGenerate(gen);
+    if (i->parsed()) return RunIngest(ing);
+    if (s->parsed()) return RunStats(st);
+    if (p->parsed()) return RunPoints(pt);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "scanscope: {}\n", e.what());
+    return 2;
+  }
+  return 2;
+}
+
+}  // namespace scanscope

@@ -1,0 +1,56 @@
+#pragma once
+// One function per subcommand; cli.cc parses flags into these argument
+// structs. Each returns the process exit code.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace scanscope {
+
+struct CommonArgs {
+  std::string config;  // TOML file; empty: none
+  std::string db;
+};
+
+struct GenerateArgs {
+  CommonArgs common;
+  std::string month;
+  int points = 10;
+  uint64_t packets = 1'000'000;
+  uint64_t seed = 1;
+  std::string out;
+  std::string tz;
+};
+int RunGenerate(const GenerateArgs& args);
+
+struct IngestArgs {
+  CommonArgs common;
+  std::string point;
+  std::string watch;
+  std::string description;
+  std::string format = "auto";
+  int log_year = 0;
+  std::string log_tz;
+  std::string tz;     // a zone whose days the store keeps (besides the config's)
+  bool json = false;  // the per-file reports as JSON lines on stdout
+  bool quiet = false;
+  std::vector<std::string> files;
+};
+int RunIngest(const IngestArgs& args);
+
+struct StatsArgs {
+  CommonArgs common;
+  std::string month;
+  std::string tz;
+  bool json = false;
+};
+int RunStats(const StatsArgs& args);
+
+struct PointsArgs {
+  CommonArgs common;
+  bool json = false;
+};
+int RunPoints(const PointsArgs& args);
+
+}  // namespace scanscope

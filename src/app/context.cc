@@ -1,0 +1,45 @@
+#include "app/context.h"
+
+#include <fmt/format.h>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace scanscope {
+
+Result<Config> LoadConfigFor(const CommonArgs& args) {
+  if (args.config.empty()) return Config{};
+  return LoadConfig(args.config);
+}
+
+Result<std::unique_ptr<Store>> OpenStoreFor(const CommonArgs& args, const Config& config,
+                                            const std::string& extra_zone) {
+  std::string db = !args.db.empty() ? args.db : config.db;
+  if (db.empty()) return Status::InvalidArgument("no store given: use --db FILE (or store.db in --config)");
+  std::vector<TimeZone> zones;
+  auto add = [&](const std::string& name) -> Status {
+    auto z = TimeZone::Find(name);
+    if (!z.ok()) return z.status();
+    for (const TimeZone& have : zones) {
+      if (have.name() == z->name()) return Status::Ok();
+    }
+    zones.push_back(*z);
+    return Status::Ok();
+  };
+  for (const std::string& z : config.store_timezones) SCANSCOPE_RETURN_IF_ERROR(add(z));
+  SCANSCOPE_RETURN_IF_ERROR(add(config.report_timezone.empty() ? "UTC" : config.report_timezone));
+  if (!extra_zone.empty()) SCANSCOPE_RETURN_IF_ERROR(add(extra_zone));
+  return OpenSqliteStore(db, zones);
+}
+
+Result<TimeZone> ReportZone(const std::string& tz_flag, const Config& config) {
+  if (!tz_flag.empty()) return TimeZone::Find(tz_flag);
+  if (!config.report_timezone.empty()) return TimeZone::Find(config.report_timezone);
+  return TimeZone::Utc();
+}
+
+int Fail(const std::string& message, int code) {
+  fmt::print(stderr, "scanscope: {}\n", message);
+  return code;
+}
+
+}  // namespace scanscope

@@ -1,0 +1,301 @@
+#include "ingest/ingest.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace scanscope {
+
+namespace {
+
+constexpr size_t kRecordChunk = 1 << 16;
+constexpr uint64_t kProgressEveryPackets = 1 << 18;
+
+// The first bytes of a file, through gzip when it is compressed.
+Result<std::string> PeekContent(const std::string& path, size_t n) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::IoError(path + ": " + std::strerror(errno));
+  std::string buf(n, '\0');
+  int got = gzread(f, buf.data(), static_cast<unsigned>(n));
+  gzclose(f);
+  if (got < 0) return Status::IoError(path + ": cannot read");
+  buf.resize(static_cast<size_t>(got));
+  return buf;
+}
+
+Result<InputFormat> DetectFormat(const std::string& path) {
+  auto head = PeekContent(path, 4096);
+  if (!head.ok()) return head.status();
+  const std::string& h = *head;
+  if (h.empty()) return Status::InvalidArgument(path + ": empty file");
+  auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(h.data()), h.size());
+  if (h.size() >= 4) {
+    uint32_t magic;
+    std::memcpy(&magic, h.data(), 4);
+    if (magic == 0x0A0D0D0A) return InputFormat::kPcapng;
+    if (magic == 0xA1B2C3D4 || magic == 0xD4C3B2A1 || magic == 0xA1B23C4D ||
+        magic == 0x4D3CB2A1) {
+      return InputFormat::kPcap;
+    }
+  }
+  if (LooksLikeCapture(bytes)) return InputFormat::kPcap;
+  // Text: a firewall log if the first lines are text.
+  size_t printable = 0;
+  for (unsigned char c : h) printable += (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
+  if (printable * 100 >= h.size() * 95) return InputFormat::kNetfilter;
+  return Status::InvalidArgument(path +
+                                 ": not a pcap, pcapng or firewall log (use --format to say which)");
+}
+
+const char* FormatName(InputFormat f) {
+  switch (f) {
+    case InputFormat::kPcap: return "pcap";
+    case InputFormat::kPcapng: return "pcapng";
+    case InputFormat::kNetfilter: return "netfilter";
+    case InputFormat::kAuto: return "auto";
+  }
+  return "?";
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Accumulates accesses and hands them to the store writer in chunks.
+class AccessSink {
+ public:
+  AccessSink(IngestWriter* writer, FileIngestReport* report) : writer_(writer), report_(report) {
+    chunk_.reserve(kRecordChunk);
+  }
+  void Add(const AccessRecord& r) {
+    chunk_.push_back(r);
+    uint64_t t = static_cast<uint64_t>(r.time_ns);
+    if (report_->accesses == 0 || t < report_->first_ns) report_->first_ns = t;
+    if (t > report_->last_ns) report_->last_ns = t;
+    ++report_->accesses;
+    if (chunk_.size() == kRecordChunk) status_ = Flush();
+  }
+  Status Flush() {
+    if (chunk_.empty() || !status_.ok()) return status_;
+    Status s = writer_->Add(chunk_);
+    chunk_.clear();
+    return s;
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  IngestWriter* writer_;
+  FileIngestReport* report_;
+  std::vector<AccessRecord> chunk_;
+  Status status_;
+};
+
+Status IngestCapture(const std::string& path, InputFormat format, Classifier& classifier,
+                     AccessSink& sink, FileIngestReport& report, const IngestProgress& progress) {
+  auto file = OpenCaptureFile(path, format == InputFormat::kPcapng ? CaptureFormat::kPcapng
+                                    : format == InputFormat::kPcap ? CaptureFormat::kPcap
+                                                                   : CaptureFormat::kAuto);
+  if (!file.ok()) return file.status();
+  CaptureFile& capture = **file;
+  Frame frame;
+  PacketView packet;
+  AccessRecord record;
+  uint64_t next_progress = kProgressEveryPackets;
+  while (capture.Next(&frame)) {
+    ++report.packets;
+    DecodeResult d = DecodeFrame(frame.link_type, frame.data, &packet);
+    report.decode.Add(d);
+    if (d == DecodeResult::kOk &&
+        classifier.Classify(frame.time_ns, packet, &record) == ClassifyResult::kAccess) {
+      sink.Add(record);
+      if (!sink.status().ok()) return sink.status();
+    }
+    if (report.packets == next_progress) {
+      next_progress += kProgressEveryPackets;
+      if (progress) progress(capture.counters().bytes, capture.size_hint(), report.packets);
+    }
+  }
+  if (!capture.error().ok()) report.stop_reason = capture.error().message();
+  report.capture = capture.counters();
+  report.input_bytes = capture.counters().bytes;
+  return sink.Flush();
+}
+
+Status IngestLog(const std::string& path, const IngestOptions& options, Classifier& classifier,
+                 AccessSink& sink, FileIngestReport& report, const IngestProgress& progress) {
+  LogParseOptions log_options;
+  log_options.year = options.log_year;
+  log_options.zone = options.log_zone;
+  auto reader = OpenNetfilterLog(path, log_options);
+  if (!reader.ok()) return reader.status();
+  NetfilterLogReader& log = **reader;
+  LoggedPacket logged;
+  AccessRecord record;
+  uint64_t next_progress = kProgressEveryPackets;
+  while (log.Next(&logged)) {
+    ++report.packets;
+    if (classifier.ClassifyLogged(logged, &record) == ClassifyResult::kAccess) {
+      sink.Add(record);
+      if (!sink.status().ok()) return sink.status();
+    }
+    if (report.packets == next_progress) {
+      next_progress += kProgressEveryPackets;
+      if (progress) progress(log.counters().bytes, log.size_hint(), report.packets);
+    }
+  }
+  if (!log.error().ok()) report.stop_reason = log.error().message();
+  report.log = log.counters();
+  report.lines = log.counters().lines;
+  report.input_bytes = log.counters().bytes;
+  for (const std::string& w : log.warnings()) report.warnings.push_back(w);
+  return sink.Flush();
+}
+
+}  // namespace
+
+Result<InputFormat> ParseInputFormat(std::string_view text) {
+  if (text == "auto") return InputFormat::kAuto;
+  if (text == "pcap") return InputFormat::kPcap;
+  if (text == "pcapng") return InputFormat::kPcapng;
+  if (text == "netfilter") return InputFormat::kNetfilter;
+  return Status::InvalidArgument("--format must be auto, pcap, pcapng or netfilter, got '" +
+                                 std::string(text) + "'");
+}
+
+Result<std::string> FileBatchId(const std::string& point, const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::IoError(path + ": " + std::strerror(errno));
+  }
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_128bits_reset(state);
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      XXH3_freeState(state);
+      ::close(fd);
+      return Status::IoError(path + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    XXH3_128bits_update(state, buf.data(), static_cast<size_t>(n));
+  }
+  XXH128_hash_t h = XXH3_128bits_digest(state);
+  XXH3_freeState(state);
+  ::close(fd);
+  return fmt::format("{}:{:016x}{:016x}", point, h.high64, h.low64);
+}
+
+Result<FileIngestReport> IngestFile(Store& store, const IngestOptions& options,
+                                    const std::string& path, const IngestProgress& progress) {
+  auto t0 = std::chrono::steady_clock::now();
+  FileIngestReport report;
+  report.path = path;
+
+  InputFormat format = options.format;
+  if (format == InputFormat::kAuto) {
+    auto detected = DetectFormat(path);
+    if (!detected.ok()) return detected.status();
+    format = *detected;
+  }
+  report.format = FormatName(format);
+
+  auto batch_id = FileBatchId(options.point, path);
+  if (!batch_id.ok()) return batch_id.status();
+  report.batch_id = *batch_id;
+
+  auto writer = store.BeginIngest({report.batch_id, options.point, path});
+  if (!writer.ok()) {
+    if (writer.status().IsAlreadyExists()) {
+      report.already_ingested = true;
+      report.seconds = SecondsSince(t0);
+      return report;
+    }
+    return writer.status();
+  }
+
+  ClassifyOptions classify_options;
+  classify_options.watched = options.watched;
+  Classifier classifier(classify_options);
+  AccessSink sink(writer->get(), &report);
+  Status s = format == InputFormat::kNetfilter
+                 ? IngestLog(path, options, classifier, sink, report, progress)
+                 : IngestCapture(path, format, classifier, sink, report, progress);
+  if (!s.ok()) return s;  // the writer's destructor rolls the batch back
+  report.classify = classifier.counters();
+  report.seconds = SecondsSince(t0);
+  SCANSCOPE_RETURN_IF_ERROR((*writer)->Commit(report.ToJson()));
+  report.seconds = SecondsSince(t0);
+  return report;
+}
+
+std::vector<std::pair<std::string, uint64_t>> FileIngestReport::NamedCounters() const {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  auto add = [&](std::string name, uint64_t v) {
+    if (v != 0) out.emplace_back(std::move(name), v);
+  };
+  for (size_t i = 0; i < static_cast<size_t>(ClassifyResult::kCount); ++i) {
+    auto r = static_cast<ClassifyResult>(i);
+    if (r == ClassifyResult::kAccess) continue;
+    add(std::string(ClassifyResultName(r)), classify.by_result[i]);
+  }
+  add("fragments_with_port_type_of_first", classify.fragments_with_port_type_of_first);
+  add("fragments_without_first", classify.fragments_without_first);
+  add("not_ip", decode.Get(DecodeResult::kNotIp));
+  add("unsupported_link_type", decode.Get(DecodeResult::kUnsupportedLinkType));
+  for (size_t i = 0; i < static_cast<size_t>(DecodeResult::kCount); ++i) {
+    auto r = static_cast<DecodeResult>(i);
+    if (r == DecodeResult::kOk || r == DecodeResult::kNotIp ||
+        r == DecodeResult::kUnsupportedLinkType) {
+      continue;
+    }
+    add("malformed." + std::string(DecodeResultName(r)), decode.by_result[i]);
+  }
+  for (size_t i = 0; i < static_cast<size_t>(CaptureIssue::kCount); ++i) {
+    auto issue = static_cast<CaptureIssue>(i);
+    std::string prefix = issue == CaptureIssue::kSkippedBlock ? "" : "capture.";
+    add(prefix + std::string(CaptureIssueName(issue)), capture.issues[i]);
+  }
+  add("log.not_netfilter", log.not_netfilter);
+  for (size_t i = 0; i < static_cast<size_t>(LogMalformed::kCount); ++i) {
+    add("malformed.log_" + std::string(LogMalformedName(static_cast<LogMalformed>(i))),
+        log.malformed[i]);
+  }
+  return out;
+}
+
+std::string FileIngestReport::ToJson() const {
+  nlohmann::json j;
+  j["path"] = path;
+  j["format"] = format;
+  j["batch_id"] = batch_id;
+  j["already_ingested"] = already_ingested;
+  j["input_bytes"] = input_bytes;
+  j["packets"] = packets;
+  if (format == "netfilter") j["lines"] = lines;
+  j["accesses"] = accesses;
+  j["first_ns"] = first_ns;
+  j["last_ns"] = last_ns;
+  nlohmann::json counters = nlohmann::json::object();
+  for (const auto& [name, value] : NamedCounters()) counters[name] = value;
+  j["counters"] = counters;
+  if (!warnings.empty()) j["warnings"] = warnings;
+  if (!stop_reason.empty()) j["stop_reason"] = stop_reason;
+  j["seconds"] = seconds;
+  return j.dump();
+}
+
+}  // namespace scanscope
