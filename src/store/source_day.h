@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ip_address.h"
@@ -27,7 +28,7 @@ struct SourceDayRow {
 
 // One (day, point, port type)'s rows, sorted by source, sources unique.
 struct SourceDayBlock {
-  int32_t day = 0;   // local day in the block's zone (days since 1970-01-01)
+  int32_t day = 0;  // local day in the block's zone (days since 1970-01-01)
   PortType port;
   std::vector<SourceDayRow> rows;
   uint64_t Accesses() const;
@@ -39,16 +40,20 @@ struct SourceDayBlock {
 // merge by addition".
 void MergeBlockRows(std::vector<SourceDayRow>* a, std::span<const SourceDayRow> b);
 
-// The stored form of a block's rows: versioned, checksummed, compressed.
-// Decode rejects anything damaged with Corruption, never a crash.
+// The stored form of a block's rows: versioned, checksummed (CRC-32C),
+// column-wise, zstd-compressed above a small size (format in docs/store.md).
+// Decode rejects anything damaged with Corruption, never a crash; on error
+// *rows is left empty. Rows must be sorted by source, unique, accesses >= 1.
 std::string EncodeBlockRows(std::span<const SourceDayRow> rows);
 Status DecodeBlockRows(std::string_view bytes, std::vector<SourceDayRow>* rows);
 
 // Aggregates accesses of one point into source-days for one zone's days.
-// Open addressing, no allocation per insert after growth. Not thread-safe.
+// Open addressing (linear probing), power-of-two capacity, grows at 0.7 load;
+// no allocation per Add except when it grows. Not thread-safe.
 class SourceDayTable {
  public:
   SourceDayTable();
+  // Counts `accesses` (0 is a no-op) from `source` on (day, port) at `time_ns`.
   void Add(int32_t day, PortType port, const IpAddress& source, int64_t time_ns,
            uint64_t accesses = 1);
   size_t size() const { return size_; }

@@ -1,0 +1,327 @@
+#include "store/source_day.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "store/codec_util.h"
+
+namespace scanscope {
+
+using store_internal::Cursor;
+using store_internal::PutVarint;
+using store_internal::UnZigZag;
+using store_internal::ZigZag;
+
+namespace {
+
+constexpr size_t kInitialCapacity = 1024;  // a power of two
+constexpr uint8_t kBlockFormatVersion = 1;
+constexpr uint8_t kCompressionNone = 0;
+constexpr uint8_t kCompressionZstd = 1;
+// Bodies smaller than this are stored raw: zstd's frame overhead would eat
+// any gain and its per-call cost dominates.
+constexpr size_t kCompressThreshold = 96;
+constexpr int kZstdLevel = 1;
+// Smallest encoding of one row: 1 shared-length byte + >= 1 address byte +
+// 1 byte each for accesses, first delta and span.
+constexpr size_t kMinRowBytes = 5;
+// Largest: 1 + 16 + 3 varints of 10 bytes.
+constexpr size_t kMaxRowBytes = 1 + 16 + 30;
+
+inline uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+inline uint64_t BigEndian64(const uint8_t* p) { return __builtin_bswap64(Load64(p)); }
+
+// Source-day key hash: mixes the address words with (day, port). Any decent
+// 64-bit mix will do; this one is two multiplies and two shifts.
+inline size_t HashKey(const IpAddress& source, int32_t day, uint32_t port_code) {
+  const uint8_t* b = source.bytes().data();
+  uint64_t h = Load64(b + 8) + Load64(b) * 0x9E3779B97F4A7C15ull;
+  h ^= ((uint64_t{port_code} << 32) | static_cast<uint32_t>(day)) * 0xC2B2AE3D27D4EB4Full;
+  h ^= h >> 32;
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 29;
+  return static_cast<size_t>(h);
+}
+
+inline bool SameSource(const IpAddress& a, const IpAddress& b) {
+  const uint8_t* x = a.bytes().data();
+  const uint8_t* y = b.bytes().data();
+  return ((Load64(x) ^ Load64(y)) | (Load64(x + 8) ^ Load64(y + 8))) == 0;
+}
+
+inline bool SourceLess(const IpAddress& a, const IpAddress& b) {
+  uint64_t ah = BigEndian64(a.bytes().data()), bh = BigEndian64(b.bytes().data());
+  if (ah != bh) return ah < bh;
+  return BigEndian64(a.bytes().data() + 8) < BigEndian64(b.bytes().data() + 8);
+}
+
+}  // namespace
+
+uint64_t SourceDayBlock::Accesses() const {
+  uint64_t sum = 0;
+  for (const SourceDayRow& r : rows) sum += r.accesses;
+  return sum;
+}
+
+void MergeBlockRows(std::vector<SourceDayRow>* a, std::span<const SourceDayRow> b) {
+  if (b.empty()) return;
+  if (a->empty()) {
+    a->assign(b.begin(), b.end());
+    return;
+  }
+  std::vector<SourceDayRow> out;
+  out.reserve(a->size() + b.size());
+  size_t i = 0, j = 0;
+  while (i < a->size() && j < b.size()) {
+    const SourceDayRow& x = (*a)[i];
+    const SourceDayRow& y = b[j];
+    if (SourceLess(x.source, y.source)) {
+      out.push_back(x);
+      ++i;
+    } else if (SourceLess(y.source, x.source)) {
+      out.push_back(y);
+      ++j;
+    } else {
+      SourceDayRow m = x;
+      m.accesses += y.accesses;
+      m.first_ns = std::min(x.first_ns, y.first_ns);
+      m.last_ns = std::max(x.last_ns, y.last_ns);
+      out.push_back(m);
+      ++i;
+      ++j;
+    }
+  }
+  out.insert(out.end(), a->begin() + static_cast<std::ptrdiff_t>(i), a->end());
+  out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(j), b.end());
+  *a = std::move(out);
+}
+
+// Format (docs/store.md): version byte, compression byte, varint row count,
+// [varint body size if compressed], body (raw or one zstd frame), CRC-32C of
+// everything before it (4 bytes, little-endian). The body is column-wise:
+// addresses (per row: count of leading bytes shared with the previous
+// address, 0..15, then the rest; an IPv4-mapped neighbour costs 1 + <= 4
+// bytes), accesses (varint), first_ns (zigzag varint delta from the previous
+// row's first_ns, the first from 0), and last_ns - first_ns (zigzag varint).
+std::string EncodeBlockRows(std::span<const SourceDayRow> rows) {
+  std::string body;
+  body.reserve(rows.size() * 14);
+  const uint8_t* prev = nullptr;
+  for (const SourceDayRow& r : rows) {
+    const uint8_t* cur = r.source.bytes().data();
+    size_t shared = 0;
+    if (prev != nullptr) {
+      while (shared < 15 && cur[shared] == prev[shared]) ++shared;
+    }
+    body.push_back(static_cast<char>(shared));
+    body.append(reinterpret_cast<const char*>(cur + shared), 16 - shared);
+    prev = cur;
+  }
+  for (const SourceDayRow& r : rows) PutVarint(&body, r.accesses);
+  uint64_t prev_first = 0;
+  for (const SourceDayRow& r : rows) {
+    auto first = static_cast<uint64_t>(r.first_ns);
+    PutVarint(&body, ZigZag(static_cast<int64_t>(first - prev_first)));
+    prev_first = first;
+  }
+  for (const SourceDayRow& r : rows) {
+    PutVarint(&body, ZigZag(static_cast<int64_t>(static_cast<uint64_t>(r.last_ns) -
+                                                 static_cast<uint64_t>(r.first_ns))));
+  }
+
+  std::string out;
+  out.reserve(body.size() / 2 + 24);
+  out.push_back(static_cast<char>(kBlockFormatVersion));
+  bool compressed = false;
+  if (body.size() >= kCompressThreshold) {
+    std::string frame;
+    if (store_internal::ZstdCompress(body, kZstdLevel, &frame) && frame.size() < body.size()) {
+      out.push_back(static_cast<char>(kCompressionZstd));
+      PutVarint(&out, rows.size());
+      PutVarint(&out, body.size());
+      out += frame;
+      compressed = true;
+    }
+  }
+  if (!compressed) {
+    out.push_back(static_cast<char>(kCompressionNone));
+    PutVarint(&out, rows.size());
+    out += body;
+  }
+  store_internal::PutFixed32(&out, store_internal::Crc32c(out.data(), out.size()));
+  return out;
+}
+
+Status DecodeBlockRows(std::string_view bytes, std::vector<SourceDayRow>* rows) {
+  rows->clear();
+  if (bytes.size() < 2 + 1 + 4) return Status::Corruption("source-day block: too short");
+  size_t content = bytes.size() - 4;
+  uint32_t want = store_internal::LoadFixed32(bytes.data() + content);
+  if (store_internal::Crc32c(bytes.data(), content) != want) {
+    return Status::Corruption("source-day block: checksum mismatch");
+  }
+  Cursor in(bytes.substr(0, content));
+  uint8_t version = 0, compression = 0;
+  uint64_t count = 0;
+  if (!in.Byte(&version) || !in.Byte(&compression) || !in.Varint(&count)) {
+    return Status::Corruption("source-day block: bad header");
+  }
+  if (version != kBlockFormatVersion) {
+    return Status::Corruption("source-day block: unknown format version " +
+                              std::to_string(version));
+  }
+  std::string inflated;
+  std::string_view body;
+  if (compression == kCompressionNone) {
+    body = std::string_view(in.data(), in.remaining());
+  } else if (compression == kCompressionZstd) {
+    uint64_t body_size = 0;
+    if (!in.Varint(&body_size)) return Status::Corruption("source-day block: bad body size");
+    if (count == 0 || body_size / kMaxRowBytes > count || body_size / kMinRowBytes < count) {
+      return Status::Corruption("source-day block: body size does not fit row count");
+    }
+    if (!store_internal::ZstdDecompress(std::string_view(in.data(), in.remaining()),
+                                        static_cast<size_t>(body_size), &inflated)) {
+      return Status::Corruption("source-day block: bad zstd frame");
+    }
+    body = inflated;
+  } else {
+    return Status::Corruption("source-day block: unknown compression " +
+                              std::to_string(compression));
+  }
+  if (body.size() / kMinRowBytes < count) {
+    return Status::Corruption("source-day block: row count exceeds body");
+  }
+  rows->resize(static_cast<size_t>(count));
+  Cursor b(body);
+  auto fail = [rows](const char* what) {
+    rows->clear();
+    return Status::Corruption(std::string("source-day block: ") + what);
+  };
+  std::array<uint8_t, 16> addr{};
+  for (size_t i = 0; i < count; ++i) {
+    uint8_t shared = 0;
+    const char* rest = nullptr;
+    if (!b.Byte(&shared) || shared > 15 || (i == 0 && shared != 0) ||
+        !b.Bytes(16 - shared, &rest)) {
+      return fail("bad address");
+    }
+    std::memcpy(addr.data() + shared, rest, 16 - shared);
+    (*rows)[i].source = IpAddress::FromBytes(addr);
+    if (i > 0 && !SourceLess((*rows)[i - 1].source, (*rows)[i].source)) {
+      return fail("sources not strictly ascending");
+    }
+  }
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t v = 0;
+    if (!b.Varint(&v) || v == 0) return fail("bad access count");
+    (*rows)[i].accesses = v;
+  }
+  uint64_t prev_first = 0;
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t v = 0;
+    if (!b.Varint(&v)) return fail("bad first-seen time");
+    prev_first += static_cast<uint64_t>(UnZigZag(v));
+    (*rows)[i].first_ns = static_cast<int64_t>(prev_first);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t v = 0;
+    if (!b.Varint(&v)) return fail("bad last-seen time");
+    int64_t span = UnZigZag(v);
+    if (span < 0) return fail("last seen before first seen");
+    (*rows)[i].last_ns = static_cast<int64_t>(static_cast<uint64_t>((*rows)[i].first_ns) +
+                                              static_cast<uint64_t>(span));
+  }
+  if (!b.empty()) return fail("trailing bytes");
+  return Status::Ok();
+}
+
+SourceDayTable::SourceDayTable() : slots_(kInitialCapacity), mask_(kInitialCapacity - 1) {}
+
+void SourceDayTable::Add(int32_t day, PortType port, const IpAddress& source, int64_t time_ns,
+                         uint64_t accesses) {
+  if (accesses == 0) return;
+  const uint32_t code = port.Code();
+  size_t i = HashKey(source, day, code) & mask_;
+  for (;;) {
+    Slot& s = slots_[i];
+    if (s.accesses == 0) break;
+    if (s.day == day && s.port_code == code && SameSource(s.source, source)) {
+      s.accesses += accesses;
+      if (time_ns < s.first_ns) s.first_ns = time_ns;
+      if (time_ns > s.last_ns) s.last_ns = time_ns;
+      return;
+    }
+    i = (i + 1) & mask_;
+  }
+  // A new key: grow first if the load would pass ~0.7, then insert.
+  if ((size_ + 1) * 10 > slots_.size() * 7) {
+    Grow();
+    i = HashKey(source, day, code) & mask_;
+    while (slots_[i].accesses != 0) i = (i + 1) & mask_;
+  }
+  Slot& s = slots_[i];
+  s.source = source;
+  s.day = day;
+  s.port_code = code;
+  s.accesses = accesses;
+  s.first_ns = time_ns;
+  s.last_ns = time_ns;
+  ++size_;
+}
+
+void SourceDayTable::Grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  mask_ = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.accesses == 0) continue;
+    size_t i = HashKey(s.source, s.day, s.port_code) & mask_;
+    while (slots_[i].accesses != 0) i = (i + 1) & mask_;
+    slots_[i] = s;
+  }
+}
+
+std::vector<SourceDayBlock> SourceDayTable::TakeBlocks() {
+  // Compact the used slots to the front, then sort them in place.
+  size_t n = 0;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].accesses != 0) slots_[n++] = slots_[i];
+  }
+  auto end = slots_.begin() + static_cast<std::ptrdiff_t>(n);
+  std::sort(slots_.begin(), end, [](const Slot& a, const Slot& b) {
+    if (a.day != b.day) return a.day < b.day;
+    if (a.port_code != b.port_code) return a.port_code < b.port_code;
+    return SourceLess(a.source, b.source);
+  });
+  std::vector<SourceDayBlock> blocks;
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && slots_[j].day == slots_[i].day && slots_[j].port_code == slots_[i].port_code) {
+      ++j;
+    }
+    SourceDayBlock block;
+    block.day = slots_[i].day;
+    // Codes come from PortType::Code(), so FromCode always succeeds.
+    block.port = PortType::FromCode(slots_[i].port_code).value_or(PortType());
+    block.rows.resize(j - i);
+    for (size_t k = i; k < j; ++k) {
+      const Slot& s = slots_[k];
+      block.rows[k - i] = SourceDayRow{s.source, s.accesses, s.first_ns, s.last_ns};
+    }
+    blocks.push_back(std::move(block));
+    i = j;
+  }
+  std::vector<Slot>(kInitialCapacity).swap(slots_);
+  mask_ = kInitialCapacity - 1;
+  size_ = 0;
+  return blocks;
+}
+
+}  // namespace scanscope
