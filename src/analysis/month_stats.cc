@@ -33,9 +33,10 @@ std::string MonthName(unsigned month) {
 
 int64_t RoundedHundredths(uint64_t numerator, uint64_t denominator) {
   if (denominator == 0) return 0;
-  // round(n * 100 / d) half up, in integers: (200n + d) / 2d.
-  unsigned __int128 n = numerator;
-  return static_cast<int64_t>((n * 200 + denominator) / (unsigned __int128)(2 * denominator));
+  // round(n * 100 / d) half up, in integers, split so that nothing overflows:
+  // n = q*d + r, and round(100r / d) = (200r + d) / 2d with r < d.
+  uint64_t q = numerator / denominator, r = numerator % denominator;
+  return static_cast<int64_t>(q * 100 + (r * 200 + denominator) / (2 * denominator));
 }
 
 std::string WithThousands(uint64_t v) {
