@@ -15,10 +15,10 @@ namespace scanscope {
 
 // Link types by their pcap LINKTYPE_ numbers (tcpdump.org/linktypes.html).
 enum class LinkType : uint16_t {
-  kNull = 0,         // BSD loopback, host-order 4-byte family
+  kNull = 0,  // BSD loopback, host-order 4-byte family
   kEthernet = 1,
-  kRaw = 101,        // raw IPv4/IPv6 (version nibble decides)
-  kLoop = 108,       // OpenBSD loopback, network-order 4-byte family
+  kRaw = 101,   // raw IPv4/IPv6 (version nibble decides)
+  kLoop = 108,  // OpenBSD loopback, network-order 4-byte family
   kLinuxSll = 113,
   kIpv4 = 228,
   kIpv6 = 229,
@@ -29,15 +29,15 @@ enum class LinkType : uint16_t {
 // others are counted. "not IP" outcomes (ARP, LLDP...) are not malformed.
 enum class DecodeResult : uint8_t {
   kOk = 0,
-  kNotIp,                      // a valid frame carrying something other than IPv4/IPv6
+  kNotIp,  // a valid frame carrying something other than IPv4/IPv6
   kUnsupportedLinkType,
   kTruncatedLinkHeader,
   kTruncatedVlanTag,
   kTooManyVlanTags,
   kTruncatedIpv4Header,
-  kBadIpv4Version,             // version nibble not 4 where IPv4 was announced
-  kBadIpv4HeaderLength,        // IHL < 5 or past the captured bytes
-  kBadIpv4TotalLength,         // total length < header length
+  kBadIpv4Version,       // version nibble not 4 where IPv4 was announced
+  kBadIpv4HeaderLength,  // IHL < 5 or past the captured bytes
+  kBadIpv4TotalLength,   // total length < header length
   kTruncatedIpv6Header,
   kBadIpv6Version,
   kTruncatedIpv6ExtensionHeader,
@@ -46,7 +46,9 @@ enum class DecodeResult : uint8_t {
   kBadTcpDataOffset,
   kTruncatedUdpHeader,
   kTruncatedIcmpHeader,
-  kFragmentTooShortForPorts,   // a first fragment that ends before the ports
+  kFragmentTooShortForPorts,  // a first fragment that ends before the ports (ICMP: its 8-byte
+                              // header)
+  kBadIpVersion,              // raw/DecodeIp: no byte to read, or a version nibble neither 4 nor 6
   kCount,
 };
 
@@ -59,11 +61,24 @@ struct DecodeCounters {
   uint64_t Get(DecodeResult r) const { return by_result[static_cast<size_t>(r)]; }
 };
 
-// Decodes one captured frame. On kOk, *out describes the packet and its
-// pointers point into `frame`, valid as long as the frame's buffer is.
+// Decodes one captured frame. *out is reset first. On kOk, *out describes the
+// packet and its pointers point into `frame`, valid as long as the frame's
+// buffer is. On any other result, the fields decoded before the failure are
+// set (e.g. addresses for a truncated TCP header) and the rest hold their
+// defaults; callers must not treat them as a packet. Never throws, never
+// allocates, reads no byte outside `frame`. Thread-safe (no shared state).
+// See docs/decode.md for the exact rules per layer.
 DecodeResult DecodeFrame(LinkType link_type, std::span<const uint8_t> frame, PacketView* out);
 
-// Decodes a bare IP packet (version from the first nibble).
+// Decodes a bare IP packet (version from the first nibble). Same contract.
 DecodeResult DecodeIp(std::span<const uint8_t> packet, PacketView* out);
+
+// DecodeFrame, then counts the result in *counters.
+inline DecodeResult DecodeFrame(LinkType link_type, std::span<const uint8_t> frame, PacketView* out,
+                                DecodeCounters* counters) {
+  DecodeResult r = DecodeFrame(link_type, frame, out);
+  counters->Add(r);
+  return r;
+}
 
 }  // namespace scanscope
