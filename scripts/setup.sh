@@ -13,7 +13,7 @@ packages=(
   # tests, fuzzing, benchmarks, style
   googletest libgtest-dev libgmock-dev libbenchmark-dev clang clang-format clang-tidy libclang-rt-14-dev
   # peers for the benchmark and test tools
-  sqlite3 nfdump tcpdump time gawk
+  sqlite3 nfdump tcpdump time gawk bc python3
 )
 
 missing=()
