@@ -23,11 +23,14 @@ constexpr uint8_t kCompressionZstd = 1;
 // any gain and its per-call cost dominates.
 constexpr size_t kCompressThreshold = 96;
 constexpr int kZstdLevel = 1;
-// Smallest encoding of one row: 1 shared-length byte + >= 1 address byte +
-// 1 byte each for accesses, first delta and span.
-constexpr size_t kMinRowBytes = 5;
-// Largest: 1 + 16 + 3 varints of 10 bytes.
-constexpr size_t kMaxRowBytes = 1 + 16 + 30;
+// Smallest encoding of one row, less the one time-unit byte per block:
+// 1 shared-length byte + >= 1 address byte + 1 byte each for accesses,
+// first delta and span, so >= 5; 4 leaves room for the unit byte.
+constexpr size_t kMinRowBytes = 4;
+// Largest: 1 + 16 + 3 varints of 10 bytes (+ the time-unit byte).
+constexpr size_t kMaxRowBytes = 1 + 16 + 30 + 1;
+// Time units by exponent: ns, us, ms, s.
+constexpr int64_t kUnits[4] = {1, 1000, 1000000, 1000000000};
 
 inline uint64_t Load64(const uint8_t* p) {
   uint64_t v;
@@ -107,8 +110,9 @@ void MergeBlockRows(std::vector<SourceDayRow>* a, std::span<const SourceDayRow> 
 // everything before it (4 bytes, little-endian). The body is column-wise:
 // addresses (per row: count of leading bytes shared with the previous
 // address, 0..15, then the rest; an IPv4-mapped neighbour costs 1 + <= 4
-// bytes), accesses (varint), first_ns (zigzag varint delta from the previous
-// row's first_ns, the first from 0), and last_ns - first_ns (zigzag varint).
+// bytes), accesses (varint), one byte u (times are in units of 1000^u ns),
+// first (zigzag varint delta from the previous row's first, the first from
+// 0), and last - first (varint; rows must have first_ns <= last_ns).
 std::string EncodeBlockRows(std::span<const SourceDayRow> rows) {
   std::string body;
   body.reserve(rows.size() * 14);
@@ -124,15 +128,27 @@ std::string EncodeBlockRows(std::span<const SourceDayRow> rows) {
     prev = cur;
   }
   for (const SourceDayRow& r : rows) PutVarint(&body, r.accesses);
+  // The coarsest of s, ms, us, ns that divides every time (captures rarely
+  // carry true nanoseconds), so that deltas are shorter.
+  int unit_exp = 3;
+  for (const SourceDayRow& r : rows) {
+    while (unit_exp > 0 &&
+           (r.first_ns % kUnits[unit_exp] != 0 || r.last_ns % kUnits[unit_exp] != 0)) {
+      --unit_exp;
+    }
+    if (unit_exp == 0) break;
+  }
+  const int64_t unit = kUnits[unit_exp];
+  body.push_back(static_cast<char>(unit_exp));
   uint64_t prev_first = 0;
   for (const SourceDayRow& r : rows) {
-    auto first = static_cast<uint64_t>(r.first_ns);
+    auto first = static_cast<uint64_t>(r.first_ns / unit);
     PutVarint(&body, ZigZag(static_cast<int64_t>(first - prev_first)));
     prev_first = first;
   }
   for (const SourceDayRow& r : rows) {
-    PutVarint(&body, ZigZag(static_cast<int64_t>(static_cast<uint64_t>(r.last_ns) -
-                                                 static_cast<uint64_t>(r.first_ns))));
+    PutVarint(&body,
+              static_cast<uint64_t>(r.last_ns / unit) - static_cast<uint64_t>(r.first_ns / unit));
   }
 
   std::string out;
@@ -223,20 +239,26 @@ Status DecodeBlockRows(std::string_view bytes, std::vector<SourceDayRow>* rows) 
     if (!b.Varint(&v) || v == 0) return fail("bad access count");
     (*rows)[i].accesses = v;
   }
+  uint8_t unit_exp = 0;
+  if (!b.Byte(&unit_exp) || unit_exp > 3) return fail("bad time unit");
+  const int64_t unit = kUnits[unit_exp];
   uint64_t prev_first = 0;
   for (size_t i = 0; i < count; ++i) {
     uint64_t v = 0;
     if (!b.Varint(&v)) return fail("bad first-seen time");
     prev_first += static_cast<uint64_t>(UnZigZag(v));
-    (*rows)[i].first_ns = static_cast<int64_t>(prev_first);
+    if (__builtin_mul_overflow(static_cast<int64_t>(prev_first), unit, &(*rows)[i].first_ns)) {
+      return fail("first-seen time out of range");
+    }
   }
   for (size_t i = 0; i < count; ++i) {
     uint64_t v = 0;
     if (!b.Varint(&v)) return fail("bad last-seen time");
-    int64_t span = UnZigZag(v);
-    if (span < 0) return fail("last seen before first seen");
-    (*rows)[i].last_ns = static_cast<int64_t>(static_cast<uint64_t>((*rows)[i].first_ns) +
-                                              static_cast<uint64_t>(span));
+    int64_t first_units = (*rows)[i].first_ns / unit;
+    int64_t last_units = static_cast<int64_t>(static_cast<uint64_t>(first_units) + v);
+    if (last_units < first_units || __builtin_mul_overflow(last_units, unit, &(*rows)[i].last_ns)) {
+      return fail("bad last-seen time");
+    }
   }
   if (!b.empty()) return fail("trailing bytes");
   return Status::Ok();
