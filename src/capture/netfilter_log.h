@@ -27,25 +27,31 @@ enum class LogDirection : uint8_t {
 struct LoggedPacket {
   int64_t time_ns = 0;  // UTC
   LogDirection direction = LogDirection::kInbound;
-  PacketView packet;    // pointers (l4) are null: a log line has no payload
+  PacketView packet;  // pointers (l4) are null: a log line has no payload
 };
 
 enum class LogLineResult : uint8_t {
-  kPacket = 0,        // a netfilter LOG line, parsed
-  kNotNetfilter,      // any other line (skipped, counted)
-  kMalformed,         // looks like a LOG line but is cut short or garbled
+  kPacket = 0,    // a netfilter LOG line, parsed
+  kNotNetfilter,  // any other line (skipped, counted)
+  kMalformed,     // looks like a LOG line but is cut short or garbled
 };
 
 // Why a LOG line was judged malformed: each a named counter.
 enum class LogMalformed : uint8_t {
   kBadTimestamp = 0,
-  kMissingField,       // SRC, DST, PROTO... absent
+  kMissingField,  // SRC, DST, PROTO... absent
   kBadAddress,
   kBadNumber,
-  kTruncatedLine,      // ends in the middle of a field or the quoted packet
+  kTruncatedLine,     // ends in the middle of a field or the quoted packet
+  kIncompleteHeader,  // the kernel logged "INCOMPLETE [n bytes]": the packet itself
+                      // was too short to hold its TCP/UDP/ICMP header
+  kLineTooLong,       // a line longer than kMaxLogLineBytes (skipped unread)
   kCount,
 };
 std::string_view LogMalformedName(LogMalformed m);  // "bad_timestamp"
+
+// Lines longer than this (not counting the newline) are malformed, kLineTooLong.
+constexpr size_t kMaxLogLineBytes = 64 * 1024;
 
 struct LogCounters {
   uint64_t lines = 0;
