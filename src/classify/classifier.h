@@ -56,7 +56,8 @@ struct ClassifyOptions {
   // How long the port type of a first fragment is remembered for the rest.
   int64_t fragment_window_ns = 60LL * 1'000'000'000;
   // Memory bounds: the most flows / first fragments remembered at once
-  // (about 56 bytes each, twice that in slots at worst).
+  // (56 bytes each, and up to twice that in hash slots: about 112 MB for
+  // the default 1M flows when full; allocated only as entries arrive).
   size_t max_reply_flows = size_t{1} << 20;
   size_t max_fragments = size_t{1} << 16;
 };
