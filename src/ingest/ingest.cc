@@ -254,6 +254,8 @@ std::vector<std::pair<std::string, uint64_t>> FileIngestReport::NamedCounters() 
   }
   add("fragments_with_port_type_of_first", classify.fragments_with_port_type_of_first);
   add("fragments_without_first", classify.fragments_without_first);
+  add("reply_flows_evicted", classify.reply_flows_evicted);
+  add("fragments_evicted", classify.fragments_evicted);
   add("not_ip", decode.Get(DecodeResult::kNotIp));
   add("unsupported_link_type", decode.Get(DecodeResult::kUnsupportedLinkType));
   for (size_t i = 0; i < static_cast<size_t>(DecodeResult::kCount); ++i) {
