@@ -113,7 +113,7 @@ Bytes Concat(const Bytes& a, const Bytes& b) {
   return r;
 }
 
-Bytes Prefix(const Bytes& b, size_t n) {
+Bytes FirstBytes(const Bytes& b, size_t n) {
   return Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(std::min(n, b.size())));
 }
 
@@ -294,7 +294,7 @@ Bytes IcmpEcho(bool request, uint16_t id, uint16_t seq, const Bytes& data) {
 }
 
 Bytes IcmpError(uint8_t type, uint8_t code, const Bytes& inner, size_t quote_bytes) {
-  return Icmp(type, code, 0, Prefix(inner, quote_bytes));
+  return Icmp(type, code, 0, FirstBytes(inner, quote_bytes));
 }
 
 Bytes Icmpv6(uint8_t type, uint8_t code, uint32_t rest, const Bytes& data) {
@@ -307,7 +307,7 @@ Bytes Icmpv6Echo(bool request, uint16_t id, uint16_t seq, const Bytes& data) {
 
 Bytes Icmpv6Error(uint8_t type, uint8_t code, const Bytes& inner, size_t quote_bytes) {
   // Packet Too Big (2) carries the MTU in the 4 bytes after the checksum.
-  return Icmpv6(type, code, type == 2 ? 1280 : 0, Prefix(inner, quote_bytes));
+  return Icmpv6(type, code, type == 2 ? 1280 : 0, FirstBytes(inner, quote_bytes));
 }
 
 // ---- Capture files ---------------------------------------------------------

@@ -51,7 +51,7 @@ void Put32Le(Bytes* b, uint32_t value);
 // Concatenation.
 Bytes Concat(const Bytes& a, const Bytes& b);
 // The first `n` bytes (all of them if n >= size).
-Bytes Prefix(const Bytes& b, size_t n);
+Bytes FirstBytes(const Bytes& b, size_t n);
 
 // ---- Link layers -----------------------------------------------------------
 
