@@ -257,7 +257,7 @@ class CapturePoint {
         AddRaw(t, Ethernet(kEtherArp, Bytes(28, 1)));
         ++counters_.not_ip;
       } else if (kind < 92) {  // a truncated IPv4 header
-        AddRaw(t, Ethernet(kEtherIpv4, Prefix(Ipv4({.source = src, .destination = dst}, Tcp({})), 12)));
+        AddRaw(t, Ethernet(kEtherIpv4, FirstBytes(Ipv4({.source = src, .destination = dst}, Tcp({})), 12)));
         ++counters_.malformed;
       } else if (with_v6 && kind < 97) {  // IPv6 scans to the /64
         V6Address d6 = V6("2001:db8:10::1");
