@@ -69,9 +69,11 @@ struct LogParseOptions {
   TimeZone zone = TimeZone::Utc();
 };
 
-// Reads a log file line by line (".gz" decompressed). Classic stamps count
-// their year from options.year; a stamp whose month goes backwards from
-// December to January rolls the year forward (one file spanning new year).
+// Reads a log file line by line (gzip recognised by its magic and inflated on
+// the fly), in bounded memory (one 256 KiB buffer). Classic stamps count their
+// year from options.year (or the file's mtime); a stamp whose month goes
+// backwards by six or more (December -> January) rolls the year forward (one
+// file spanning new year). Not thread-safe. See docs/firewall-logs.md.
 class NetfilterLogReader {
  public:
   virtual ~NetfilterLogReader() = default;
@@ -80,15 +82,21 @@ class NetfilterLogReader {
   virtual const Status& error() const = 0;
   virtual const LogCounters& counters() const = 0;
   virtual uint64_t size_hint() const = 0;
-  // Warnings worth one line each (e.g. "year taken from file mtime: 2024").
+  // Warnings worth one line each (e.g. "kern.log: year not given: taking 2024
+  // from the file's modification time", given once, when a classic stamp first
+  // needs the year).
   virtual const std::vector<std::string>& warnings() const = 0;
 };
 
 Result<std::unique_ptr<NetfilterLogReader>> OpenNetfilterLog(const std::string& path,
                                                              const LogParseOptions& options);
 
-// Parses one line (no trailing newline) with a known year context. Exposed for
-// tests and fuzzing. `year` is the year to give a classic stamp.
+// Parses one line (no trailing newline; a trailing '\r' is ignored) with a
+// known year context. Exposed for tests and fuzzing. `year` is the year to
+// give a classic stamp (no rollover here; a year outside 1970-2200, such as 0,
+// makes every classic stamp kBadTimestamp). On kPacket fills *out; on
+// kMalformed sets *why. Allocates nothing itself, never throws, reads only `line`.
+// Thread-safe.
 LogLineResult ParseNetfilterLine(std::string_view line, int year, const TimeZone& zone,
                                  LoggedPacket* out, LogMalformed* why);
 

@@ -430,6 +430,11 @@ TEST(NetfilterLine, NotNetfilter) {
       "May  3 14:02:11 host kernel: [UFW AUDIT] SRC=1.2.3.4 DST=5.6.7.8",
       "May  3 14:02:11 host kernel: e1000e: eth0 NIC Link is Up 1000 Mbps Full Duplex",
       "9 ID=4321 DF PROTO=TCP SPT=51234 DPT=445 WINDOW=29200 RES=0x00 SYN URGP=0 ",
+      // nftables logging ARP: the LOG head, but no IP packet.
+      "May  3 14:02:11 h kernel: arp-drop IN=eth0 OUT= "
+      "MAC=ff:ff:ff:ff:ff:ff:52:54:00:12:34:56:08:06 "
+      "ARP HTYPE=1 PTYPE=0x0800 OPCODE=1 MACSRC=52:54:00:12:34:56 IPSRC=192.0.2.1 "
+      "MACDST=00:00:00:00:00:00 IPDST=192.0.2.10",
   };
   for (const char* l : lines) {
     LoggedPacket p;

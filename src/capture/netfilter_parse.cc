@@ -747,6 +747,12 @@ LogLineResult ParseNetfilterLineIn(std::string_view line, ParseContext* ctx, Log
   size_t rest = 0;
   if (!FindFieldList(line, &in_iface, &out_iface, &rest)) return LogLineResult::kNotNetfilter;
 
+  // nftables logs ARP with the same IN=/OUT= head ("ARP HTYPE=1 PTYPE=0x0800
+  // ..."): a firewall line, but not an IP packet.
+  if (line.find(" ARP HTYPE=", rest) != std::string_view::npos &&
+      line.find(" SRC=", rest) == std::string_view::npos) {
+    return LogLineResult::kNotNetfilter;
+  }
   Stamp st;
   if (!ParseStamp(line, &st) || !StampToUtcNs(st, ctx, &out->time_ns)) {
     *why = LogMalformed::kBadTimestamp;
