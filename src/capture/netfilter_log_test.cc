@@ -336,6 +336,38 @@ TEST(NetfilterLine, Icmpv6ErrorQuotingUdpAndEcho) {
   EXPECT_EQ(tb.packet.quoted.destination_port, 40001);
 }
 
+TEST(NetfilterLine, KernelFullFormIpv6AndRfc5424) {
+  // The kernel writes IPv6 addresses with %pI6: eight groups, no "::".
+  LoggedPacket p = MustParse(
+      "<4>1 2024-05-03T14:02:11Z fw kernel - - - [UFW BLOCK] IN=eth0 OUT= "
+      "MAC=33:33:00:00:00:01:52:54:00:12:34:56:86:dd SRC=fe80:0000:0000:0000:0211:22ff:fe33:4455 "
+      "DST=ff02:0000:0000:0000:0000:0000:0000:0001 LEN=72 TC=0 HOPLIMIT=1 FLOWLBL=0 PROTO=UDP "
+      "SPT=5353 DPT=5353 LEN=32 ");
+  EXPECT_EQ(p.time_ns, k20240503_140211 * kS);
+  std::array<uint8_t, 16> src = {0xfe, 0x80, 0,    0,    0,    0,    0,    0,
+                                 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55};
+  std::array<uint8_t, 16> dst = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
+  EXPECT_EQ(p.packet.source, IpAddress::FromBytes(src));
+  EXPECT_EQ(p.packet.destination, IpAddress::FromBytes(dst));
+  EXPECT_EQ(p.packet.ip_version, 6);
+  EXPECT_EQ(p.packet.ttl, 1);
+  EXPECT_EQ(p.packet.destination_port, 5353);
+}
+
+TEST(NetfilterLine, NestedQuoteEndsAtItsMatchingBracket) {
+  LoggedPacket p = MustParse(
+      "May  3 14:02:11 h kernel: IN=eth0 OUT= SRC=198.51.100.1 DST=192.0.2.10 LEN=120 "
+      "TOS=0x00 PREC=0x00 TTL=250 ID=1 PROTO=ICMP TYPE=3 CODE=13 [SRC=192.0.2.10 "
+      "DST=198.51.100.7 LEN=92 TOS=0x00 PREC=0x00 TTL=64 ID=2 PROTO=ICMP TYPE=11 CODE=0 "
+      "[SRC=198.51.100.7 DST=203.0.113.1 LEN=64 PROTO=UDP SPT=9 DPT=10 LEN=44 ] ] MARK=0x2 ");
+  ASSERT_TRUE(p.packet.quoted.present);
+  EXPECT_EQ(p.packet.icmp_code, 13);
+  EXPECT_EQ(p.packet.quoted.source, V4(192, 0, 2, 10));
+  EXPECT_EQ(p.packet.quoted.destination, V4(198, 51, 100, 7));
+  EXPECT_EQ(p.packet.quoted.protocol, 1);
+  EXPECT_FALSE(p.packet.quoted.has_ports);
+}
+
 TEST(NetfilterLine, OtherProtocols) {
   LoggedPacket gre = MustParse(
       "May  3 14:02:11 h kernel: [UFW BLOCK] IN=eth0 OUT= SRC=198.51.100.7 DST=192.0.2.10 "
@@ -541,6 +573,10 @@ TEST(NetfilterLine, MalformedIncompleteHeader) {
   EXPECT_EQ(MustFail(L("LEN=32 TOS=0x00 PREC=0x00 TTL=49 ID=1 PROTO=TCP INCOMPLETE [12 bytes] ")),
             LogMalformed::kIncompleteHeader);
   EXPECT_EQ(MustFail(L("LEN=24 TOS=0x00 PREC=0x00 TTL=49 ID=1 PROTO=ICMP INCOMPLETE [4 bytes] ")),
+            LogMalformed::kIncompleteHeader);
+  // The kernel could not walk the IPv6 extension headers.
+  EXPECT_EQ(MustFail("May  3 14:02:11 h kernel: IN=eth0 OUT= SRC=2001:db8::1 DST=2001:db8::2 "
+                     "LEN=80 TC=0 HOPLIMIT=64 FLOWLBL=0 Unknown Ext Hdr 253"),
             LogMalformed::kIncompleteHeader);
 }
 
