@@ -18,7 +18,7 @@ const std::array<PortEntry, 33> kMix = {{
     {PortType::Icmp(), 11.0, B::kPing, P::kNone},
     {PortType::Tcp(22), 3.2, B::kBrute, P::kNone},
     {PortType::Tcp(1433), 3.0, B::kBrute, P::kNone},
-    {PortType::Tcp(139), 3.4, B::kWorm, P::kNone},
+    {PortType::Tcp(139), 4.6, B::kWorm, P::kNone},
     {PortType::Tcp(80), 3.8, B::kScan, P::kNone},
     {PortType::Udp(1026), 4.2, B::kMessenger, P::kMessenger},
     {PortType::Udp(1027), 3.6, B::kMessenger, P::kMessenger},

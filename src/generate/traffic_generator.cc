@@ -480,7 +480,7 @@ struct SessionBuilder {
         {PortType::Tcp(135), 1, Behavior::kWorm, Payload::kNone},
         {PortType::Tcp(3389), 1, Behavior::kBrute, Payload::kNone},
     }};
-    static constexpr std::array<int, 6> kHeavyCum = {38, 52, 62, 72, 84, 90};
+    static constexpr std::array<int, 6> kHeavyCum = {40, 55, 65, 76, 88, 91};
     int r = static_cast<int>((p.id >> 40) % 100);
     auto packets = static_cast<size_t>(20 + std::min(4000.0, 25.0 / rng.UnitPositive()));
     IpAddress dst = Target(point);
