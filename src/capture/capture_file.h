@@ -3,7 +3,12 @@
 // pcapng (several interfaces and link types in one file), plain or .gz.
 // A CaptureFile yields frames whose bytes stay valid until the next call to
 // Next(). Damage in the file ends the file with a counter and a one-line
-// message naming the offset, never a crash or a hang.
+// message naming the offset, never a crash or a hang. Formats, limits and
+// what each kind of damage does: docs/capture-formats.md.
+//
+// Plain regular files are mapped and frames are views into the mapping (no
+// copy, no allocation per frame); gzip and pipes are read through one reused
+// window of bounded size. A CaptureFile is not thread-safe.
 
 #include <array>
 #include <cstdint>
@@ -39,7 +44,7 @@ std::string_view CaptureIssueName(CaptureIssue issue);  // "truncated_record"
 
 struct CaptureCounters {
   uint64_t frames = 0;
-  uint64_t bytes = 0;  // file bytes consumed (for progress and rate)
+  uint64_t bytes = 0;  // file bytes consumed (compressed bytes for gzip), vs size_hint()
   std::array<uint64_t, static_cast<size_t>(CaptureIssue::kCount)> issues{};
   void Add(CaptureIssue i) { ++issues[static_cast<size_t>(i)]; }
   uint64_t Get(CaptureIssue i) const { return issues[static_cast<size_t>(i)]; }
@@ -51,10 +56,12 @@ class CaptureFile {
   // The next frame, or false at the end of the file. When the file is
   // damaged beyond recovery, returns false and error() says where.
   virtual bool Next(Frame* frame) = 0;
-  // OK at a clean end; otherwise a one-line message naming the file and offset.
+  // OK at a clean end; otherwise a one-line message naming the file and offset
+  // (a truncated last record too: Corruption, with kTruncatedRecord counted).
   virtual const Status& error() const = 0;
   virtual const CaptureCounters& counters() const = 0;
-  // Size of the (uncompressed when known, else compressed) input, for progress.
+  // Size of the (uncompressed when known, else compressed) input, for progress;
+  // 0 when unknown (a pipe).
   virtual uint64_t size_hint() const = 0;
 };
 
@@ -65,7 +72,8 @@ Result<std::unique_ptr<CaptureFile>> OpenCaptureFile(const std::string& path,
 Result<std::unique_ptr<CaptureFile>> OpenCaptureBuffer(std::span<const uint8_t> bytes,
                                                        CaptureFormat format = CaptureFormat::kAuto);
 
-// True when the first bytes look like pcap or pcapng (used by --format auto).
+// True when the first bytes look like pcap or pcapng (used by --format auto),
+// also inside gzip: pass at least the first 512 bytes of a gzip file.
 bool LooksLikeCapture(std::span<const uint8_t> first_bytes);
 
 }  // namespace scanscope
