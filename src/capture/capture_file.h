@@ -23,21 +23,21 @@
 namespace scanscope {
 
 struct Frame {
-  int64_t time_ns = 0;                 // UTC nanoseconds since the epoch
+  int64_t time_ns = 0;  // UTC nanoseconds since the epoch
   LinkType link_type = LinkType::kEthernet;
-  std::span<const uint8_t> data;       // the captured bytes (caplen)
-  uint32_t original_length = 0;        // the length on the wire
+  std::span<const uint8_t> data;  // the captured bytes (caplen)
+  uint32_t original_length = 0;   // the length on the wire
 };
 
 enum class CaptureFormat { kAuto, kPcap, kPcapng };
 
 // Damage counted while reading a capture file.
 enum class CaptureIssue : uint8_t {
-  kTruncatedRecord = 0,     // the file ends inside a record header or its data
-  kBadRecordLength,         // caplen past the snaplen / block length inconsistent
-  kBadBlock,                // pcapng block with a bad length or trailer
-  kUnknownInterface,        // pcapng packet naming an interface never described
-  kSkippedBlock,            // pcapng block types we do not need (not damage)
+  kTruncatedRecord = 0,  // the file ends inside a record header or its data
+  kBadRecordLength,      // caplen past the snaplen / block length inconsistent
+  kBadBlock,             // pcapng block with a bad length or trailer
+  kUnknownInterface,     // pcapng packet naming an interface never described
+  kSkippedBlock,         // pcapng block types we do not need (not damage)
   kCount,
 };
 std::string_view CaptureIssueName(CaptureIssue issue);  // "truncated_record"
