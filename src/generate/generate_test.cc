@@ -391,6 +391,25 @@ TEST(GenerateTest, DaysFollowTheZone) {
   fs::remove_all(dir);
 }
 
+TEST(GenerateTest, DaylightSavingMonthStaysInsideItsLocalDays) {
+  fs::path dir = TempDir("berlin");
+  GenerateOptions o = SmallOptions(dir.string(), "2009-03");
+  auto zone = TimeZone::Find("Europe/Berlin");
+  ASSERT_TRUE(zone.ok());
+  o.zone = *zone;
+  o.packets = 5'000;
+  Generated g = GenerateAndRead(o);
+  // 2009-03-01 00:00 CET is 2009-02-28 23:00 UTC; 2009-04-01 00:00 CEST
+  // (summer time from 29 March) is 2009-03-31 22:00 UTC.
+  const int64_t start = int64_t{o.month.first_day} * 86'400'000'000 - 3'600'000'000LL;
+  const int64_t end = int64_t{o.month.first_day + 31} * 86'400'000'000 - 2 * 3'600'000'000LL;
+  EXPECT_GE(g.tally.first_us, start);
+  EXPECT_LT(g.tally.last_us, end);
+  EXPECT_GT(g.tally.last_us, end - 86'400'000'000);
+  EXPECT_EQ(g.tally.accesses, g.summary.accesses);
+  fs::remove_all(dir);
+}
+
 TEST(GenerateTest, ConsecutiveMonthsShareSourcesAndPoints) {
   fs::path a = TempDir("may"), b = TempDir("june");
   Generated may = GenerateAndRead(SmallOptions(a.string(), "2009-05"));

@@ -47,9 +47,9 @@ struct PortEntry {
 // The base mix, in the order of the reference's ranking.
 std::span<const PortEntry> BasePortMix();
 
-// An entry of the base mix by a uniform u in [0, 1), weighted; `drift` in
-// [-1, 1] per entry shifts weights slowly from month to month (see
-// traffic_generator.cc). `weights` must be BasePortMix().size() long.
+// The entry of the base mix that a uniform u in [0, 1) falls on, given the
+// cumulative weights of this month (BasePortMix().size() entries; the
+// generator lets each weight drift slowly from month to month).
 const PortEntry& PickPort(std::span<const double> cumulative_weights, double u);
 
 // Ports that events use as "new this month"; never drawn by the base mix or
