@@ -427,7 +427,8 @@ TEST(GenerateTest, ConsecutiveMonthsShareSourcesAndPoints) {
 }
 
 TEST(GenerateTest, RejectsBadOptions) {
-  GenerateOptions o = SmallOptions(TempDir("bad").string());
+  fs::path dir = TempDir("bad");
+  GenerateOptions o = SmallOptions(dir.string());
   o.points = 0;
   EXPECT_FALSE(GenerateMonth(o).ok());
   o.points = kMaxGeneratedPoints + 1;
@@ -435,6 +436,7 @@ TEST(GenerateTest, RejectsBadOptions) {
   o.points = 2;
   o.out_dir = "";
   EXPECT_FALSE(GenerateMonth(o).ok());
+  fs::remove_all(dir);
 }
 
 TEST(GenerateTest, CountryTableIsLargeEnough) {
