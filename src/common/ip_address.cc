@@ -6,14 +6,6 @@
 
 namespace scanscope {
 
-namespace {
-uint64_t LoadBig64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
-}  // namespace
-
 IpAddress IpAddress::FromV4(uint32_t host_order) {
   IpAddress a;
   a.bytes_[10] = 0xff;
@@ -65,9 +57,6 @@ uint32_t IpAddress::V4() const {
   return (uint32_t{bytes_[12]} << 24) | (uint32_t{bytes_[13]} << 16) |
          (uint32_t{bytes_[14]} << 8) | bytes_[15];
 }
-
-uint64_t IpAddress::High() const { return LoadBig64(bytes_.data()); }
-uint64_t IpAddress::Low() const { return LoadBig64(bytes_.data() + 8); }
 
 std::string IpAddress::ToString() const {
   char buf[INET6_ADDRSTRLEN];

@@ -7,8 +7,13 @@
 #include <xxhash.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -70,33 +75,96 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Accumulates accesses and hands them to the store writer in chunks.
+// Accumulates accesses and hands them, in chunks, to a second thread that
+// adds them to the store writer (aggregation, raw encoding and compression),
+// so that reading, decoding and classifying go on meanwhile. The queue is
+// bounded: a slow store slows the reader instead of growing memory.
 class AccessSink {
  public:
-  AccessSink(IngestWriter* writer, FileIngestReport* report) : writer_(writer), report_(report) {
+  AccessSink(IngestWriter* writer, FileIngestReport* report)
+      : writer_(writer), report_(report), consumer_([this] { Consume(); }) {
     chunk_.reserve(kRecordChunk);
   }
+  ~AccessSink() { (void)Finish(); }
+
   void Add(const AccessRecord& r) {
     chunk_.push_back(r);
     uint64_t t = static_cast<uint64_t>(r.time_ns);
     if (report_->accesses == 0 || t < report_->first_ns) report_->first_ns = t;
     if (t > report_->last_ns) report_->last_ns = t;
     ++report_->accesses;
-    if (chunk_.size() == kRecordChunk) status_ = Flush();
+    if (chunk_.size() == kRecordChunk) Hand();
   }
-  Status Flush() {
-    if (chunk_.empty() || !status_.ok()) return status_;
-    Status s = writer_->Add(chunk_);
-    chunk_.clear();
-    return s;
+  // True once the store has failed; the reader stops then.
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
+  // Hands over what is left and waits for the store to take everything.
+  Status Finish() {
+    if (consumer_.joinable()) {
+      if (!chunk_.empty()) Hand();
+      {
+        std::lock_guard lock(mu_);
+        done_ = true;
+      }
+      ready_.notify_all();
+      consumer_.join();
+    }
+    return status_;
   }
-  const Status& status() const { return status_; }
 
  private:
+  static constexpr size_t kMaxQueued = 4;
+
+  void Hand() {
+    std::vector<AccessRecord> next;
+    {
+      std::unique_lock lock(mu_);
+      space_.wait(lock, [&] { return queue_.size() < kMaxQueued || failed(); });
+      if (!failed()) queue_.push_back(std::move(chunk_));
+      if (!spare_.empty()) {
+        next = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    ready_.notify_one();
+    next.clear();
+    next.reserve(kRecordChunk);
+    chunk_ = std::move(next);
+  }
+
+  void Consume() {
+    for (;;) {
+      std::vector<AccessRecord> chunk;
+      {
+        std::unique_lock lock(mu_);
+        ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+        if (queue_.empty()) return;
+        chunk = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      space_.notify_one();
+      Status s = writer_->Add(chunk);
+      std::lock_guard lock(mu_);
+      if (!s.ok() && status_.ok()) {
+        status_ = s;
+        failed_.store(true, std::memory_order_relaxed);
+        queue_.clear();
+        space_.notify_all();
+      }
+      spare_.push_back(std::move(chunk));
+    }
+  }
+
   IngestWriter* writer_;
   FileIngestReport* report_;
   std::vector<AccessRecord> chunk_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<std::vector<AccessRecord>> queue_;
+  std::vector<std::vector<AccessRecord>> spare_;
+  bool done_ = false;
+  std::atomic<bool> failed_{false};
   Status status_;
+  std::thread consumer_;  // last: starts after every other member exists
 };
 
 Status IngestCapture(const std::string& path, InputFormat format, Classifier& classifier,
@@ -117,17 +185,17 @@ Status IngestCapture(const std::string& path, InputFormat format, Classifier& cl
     if (d == DecodeResult::kOk &&
         classifier.Classify(frame.time_ns, packet, &record) == ClassifyResult::kAccess) {
       sink.Add(record);
-      if (!sink.status().ok()) return sink.status();
     }
     if (report.packets == next_progress) {
       next_progress += kProgressEveryPackets;
+      if (sink.failed()) break;
       if (progress) progress(capture.counters().bytes, capture.size_hint(), report.packets);
     }
   }
   if (!capture.error().ok()) report.stop_reason = capture.error().message();
   report.capture = capture.counters();
   report.input_bytes = capture.counters().bytes;
-  return sink.Flush();
+  return sink.Finish();
 }
 
 Status IngestLog(const std::string& path, const IngestOptions& options, Classifier& classifier,
@@ -145,10 +213,10 @@ Status IngestLog(const std::string& path, const IngestOptions& options, Classifi
     ++report.packets;
     if (classifier.ClassifyLogged(logged, &record) == ClassifyResult::kAccess) {
       sink.Add(record);
-      if (!sink.status().ok()) return sink.status();
     }
     if (report.packets == next_progress) {
       next_progress += kProgressEveryPackets;
+      if (sink.failed()) break;
       if (progress) progress(log.counters().bytes, log.size_hint(), report.packets);
     }
   }
@@ -157,7 +225,7 @@ Status IngestLog(const std::string& path, const IngestOptions& options, Classifi
   report.lines = log.counters().lines;
   report.input_bytes = log.counters().bytes;
   for (const std::string& w : log.warnings()) report.warnings.push_back(w);
-  return sink.Flush();
+  return sink.Finish();
 }
 
 }  // namespace
@@ -176,25 +244,41 @@ Result<std::string> FileBatchId(const std::string& point, const std::string& pat
   if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
   struct stat st;
   if (::fstat(fd, &st) != 0) {
+    Status s = Status::IoError(path + ": " + std::strerror(errno));
     ::close(fd);
-    return Status::IoError(path + ": " + std::strerror(errno));
+    return s;
   }
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_128bits_reset(state);
-  std::vector<char> buf(1 << 20);
-  for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      XXH3_freeState(state);
+  XXH128_hash_t h{};
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    // Mapped, not read: the capture reader maps the same pages right after.
+    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+      Status s = Status::IoError(path + ": " + std::strerror(errno));
       ::close(fd);
-      return Status::IoError(path + ": " + std::strerror(errno));
+      return s;
     }
-    if (n == 0) break;
-    XXH3_128bits_update(state, buf.data(), static_cast<size_t>(n));
+    ::madvise(map, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL | MADV_WILLNEED);
+    h = XXH3_128bits(map, static_cast<size_t>(st.st_size));
+    ::munmap(map, static_cast<size_t>(st.st_size));
+  } else {
+    XXH3_state_t* state = XXH3_createState();
+    XXH3_128bits_reset(state);
+    std::vector<char> buf(1 << 20);
+    for (;;) {
+      ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        XXH3_freeState(state);
+        Status s = Status::IoError(path + ": " + std::strerror(errno));
+        ::close(fd);
+        return s;
+      }
+      if (n == 0) break;
+      XXH3_128bits_update(state, buf.data(), static_cast<size_t>(n));
+    }
+    h = XXH3_128bits_digest(state);
+    XXH3_freeState(state);
   }
-  XXH128_hash_t h = XXH3_128bits_digest(state);
-  XXH3_freeState(state);
   ::close(fd);
   return fmt::format("{}:{:016x}{:016x}", point, h.high64, h.low64);
 }
