@@ -15,13 +15,13 @@ using store_internal::ZigZag;
 
 namespace {
 
-constexpr size_t kInitialCapacity = 1024;  // a power of two
+constexpr size_t kInitialCapacity = 256;  // per day; a power of two
 constexpr uint8_t kBlockFormatVersion = 1;
 constexpr uint8_t kCompressionNone = 0;
 constexpr uint8_t kCompressionZstd = 1;
 // Bodies smaller than this are stored raw: zstd's frame overhead would eat
 // any gain and its per-call cost dominates.
-constexpr size_t kCompressThreshold = 96;
+constexpr size_t kCompressThreshold = 4096;
 constexpr int kZstdLevel = 1;
 // Smallest encoding of one row, less the one time-unit byte per block:
 // 1 shared-length byte + >= 1 address byte + 1 byte each for accesses,
@@ -40,12 +40,12 @@ inline uint64_t Load64(const uint8_t* p) {
 
 inline uint64_t BigEndian64(const uint8_t* p) { return __builtin_bswap64(Load64(p)); }
 
-// Source-day key hash: mixes the address words with (day, port). Any decent
+// Source-day key hash within one day: mixes the address words with the port. Any decent
 // 64-bit mix will do; this one is two multiplies and two shifts.
-inline size_t HashKey(const IpAddress& source, int32_t day, uint32_t port_code) {
+inline size_t HashKey(const IpAddress& source, uint32_t port_code) {
   const uint8_t* b = source.bytes().data();
   uint64_t h = Load64(b + 8) + Load64(b) * 0x9E3779B97F4A7C15ull;
-  h ^= ((uint64_t{port_code} << 32) | static_cast<uint32_t>(day)) * 0xC2B2AE3D27D4EB4Full;
+  h ^= uint64_t{port_code} * 0xC2B2AE3D27D4EB4Full;
   h ^= h >> 32;
   h *= 0xBF58476D1CE4E5B9ull;
   h ^= h >> 29;
@@ -264,84 +264,126 @@ Status DecodeBlockRows(std::string_view bytes, std::vector<SourceDayRow>* rows) 
   return Status::Ok();
 }
 
-SourceDayTable::SourceDayTable() : slots_(kInitialCapacity), mask_(kInitialCapacity - 1) {}
+SourceDayTable::SourceDayTable() = default;
+SourceDayTable::~SourceDayTable() = default;
+SourceDayTable::SourceDayTable(SourceDayTable&&) noexcept = default;
+SourceDayTable& SourceDayTable::operator=(SourceDayTable&&) noexcept = default;
+
+SourceDayTable::DayTable* SourceDayTable::ForDay(int32_t day) {
+  if (last_ != nullptr && last_->day == day) return last_;
+  auto it = by_day_.find(day);
+  if (it != by_day_.end()) return last_ = it->second;
+  auto t = std::make_unique<DayTable>();
+  t->day = day;
+  t->slots.resize(kInitialCapacity);
+  t->mask = kInitialCapacity - 1;
+  last_ = t.get();
+  by_day_.emplace(day, last_);
+  days_.push_back(std::move(t));
+  return last_;
+}
 
 void SourceDayTable::Add(int32_t day, PortType port, const IpAddress& source, int64_t time_ns,
                          uint64_t accesses) {
   if (accesses == 0) return;
+  DayTable* t = ForDay(day);
   const uint32_t code = port.Code();
-  size_t i = HashKey(source, day, code) & mask_;
+  size_t i = HashKey(source, code) & t->mask;
   for (;;) {
-    Slot& s = slots_[i];
+    Slot& s = t->slots[i];
     if (s.accesses == 0) break;
-    if (s.day == day && s.port_code == code && SameSource(s.source, source)) {
+    if (s.port_code == code && SameSource(s.source, source)) {
       s.accesses += accesses;
       if (time_ns < s.first_ns) s.first_ns = time_ns;
       if (time_ns > s.last_ns) s.last_ns = time_ns;
       return;
     }
-    i = (i + 1) & mask_;
+    i = (i + 1) & t->mask;
   }
   // A new key: grow first if the load would pass ~0.7, then insert.
-  if ((size_ + 1) * 10 > slots_.size() * 7) {
-    Grow();
-    i = HashKey(source, day, code) & mask_;
-    while (slots_[i].accesses != 0) i = (i + 1) & mask_;
+  if ((t->size + 1) * 10 > t->slots.size() * 7) {
+    Grow(t);
+    i = HashKey(source, code) & t->mask;
+    while (t->slots[i].accesses != 0) i = (i + 1) & t->mask;
   }
-  Slot& s = slots_[i];
+  Slot& s = t->slots[i];
   s.source = source;
-  s.day = day;
   s.port_code = code;
   s.accesses = accesses;
   s.first_ns = time_ns;
   s.last_ns = time_ns;
+  ++t->size;
   ++size_;
 }
 
-void SourceDayTable::Grow() {
-  std::vector<Slot> old(slots_.size() * 2);
-  old.swap(slots_);
-  mask_ = slots_.size() - 1;
+void SourceDayTable::AddRecords(std::span<const AccessRecord> records,
+                                std::span<const int32_t> days) {
+  // Far enough ahead to cover a cache miss, near enough to stay in L1.
+  constexpr size_t kAhead = 8;
+  const size_t n = std::min(records.size(), days.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n && last_ != nullptr && days[i + kAhead] == last_->day) {
+      const AccessRecord& next = records[i + kAhead];
+      __builtin_prefetch(&last_->slots[HashKey(next.source, next.port_type.Code()) & last_->mask],
+                         1);
+    }
+    Add(days[i], records[i].port_type, records[i].source, records[i].time_ns);
+  }
+}
+
+void SourceDayTable::Grow(DayTable* t) {
+  std::vector<Slot> old(t->slots.size() * 2);
+  old.swap(t->slots);
+  t->mask = t->slots.size() - 1;
   for (const Slot& s : old) {
     if (s.accesses == 0) continue;
-    size_t i = HashKey(s.source, s.day, s.port_code) & mask_;
-    while (slots_[i].accesses != 0) i = (i + 1) & mask_;
-    slots_[i] = s;
+    size_t i = HashKey(s.source, s.port_code) & t->mask;
+    while (t->slots[i].accesses != 0) i = (i + 1) & t->mask;
+    t->slots[i] = s;
   }
 }
 
 std::vector<SourceDayBlock> SourceDayTable::TakeBlocks() {
-  // Compact the used slots to the front, then sort them in place.
-  size_t n = 0;
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    if (slots_[i].accesses != 0) slots_[n++] = slots_[i];
-  }
-  auto end = slots_.begin() + static_cast<std::ptrdiff_t>(n);
-  std::sort(slots_.begin(), end, [](const Slot& a, const Slot& b) {
-    if (a.day != b.day) return a.day < b.day;
-    if (a.port_code != b.port_code) return a.port_code < b.port_code;
-    return SourceLess(a.source, b.source);
-  });
+  std::sort(days_.begin(), days_.end(),
+            [](const std::unique_ptr<DayTable>& a, const std::unique_ptr<DayTable>& b) {
+              return a->day < b->day;
+            });
   std::vector<SourceDayBlock> blocks;
-  for (size_t i = 0; i < n;) {
-    size_t j = i + 1;
-    while (j < n && slots_[j].day == slots_[i].day && slots_[j].port_code == slots_[i].port_code) {
-      ++j;
+  // Per day: bucket the rows by port with a small map from port code to
+  // block (the day's ports number hundreds: it stays in cache), then sort
+  // each block's rows by source and the day's blocks by port.
+  std::unordered_map<uint32_t, uint32_t> block_of_port;
+  std::vector<SourceDayBlock> day_blocks;
+  for (const std::unique_ptr<DayTable>& t : days_) {
+    block_of_port.clear();
+    day_blocks.clear();
+    for (const Slot& s : t->slots) {
+      if (s.accesses == 0) continue;
+      auto [it, inserted] =
+          block_of_port.try_emplace(s.port_code, static_cast<uint32_t>(day_blocks.size()));
+      if (inserted) {
+        SourceDayBlock b;
+        b.day = t->day;
+        // Codes come from PortType::Code(), so FromCode always succeeds.
+        b.port = PortType::FromCode(s.port_code).value_or(PortType());
+        day_blocks.push_back(std::move(b));
+      }
+      day_blocks[it->second].rows.push_back(
+          SourceDayRow{s.source, s.accesses, s.first_ns, s.last_ns});
     }
-    SourceDayBlock block;
-    block.day = slots_[i].day;
-    // Codes come from PortType::Code(), so FromCode always succeeds.
-    block.port = PortType::FromCode(slots_[i].port_code).value_or(PortType());
-    block.rows.resize(j - i);
-    for (size_t k = i; k < j; ++k) {
-      const Slot& s = slots_[k];
-      block.rows[k - i] = SourceDayRow{s.source, s.accesses, s.first_ns, s.last_ns};
+    std::vector<Slot>().swap(t->slots);  // free as we go
+    std::sort(day_blocks.begin(), day_blocks.end(),
+              [](const SourceDayBlock& a, const SourceDayBlock& b) { return a.port < b.port; });
+    for (SourceDayBlock& b : day_blocks) {
+      std::sort(b.rows.begin(), b.rows.end(), [](const SourceDayRow& x, const SourceDayRow& y) {
+        return SourceLess(x.source, y.source);
+      });
+      blocks.push_back(std::move(b));
     }
-    blocks.push_back(std::move(block));
-    i = j;
   }
-  std::vector<Slot>(kInitialCapacity).swap(slots_);
-  mask_ = kInitialCapacity - 1;
+  days_.clear();
+  by_day_.clear();
+  last_ = nullptr;
   size_ = 0;
   return blocks;
 }

@@ -8,13 +8,16 @@
 // over blocks, exactly.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/ip_address.h"
 #include "common/status.h"
+#include "record/access_record.h"
 #include "record/port_type.h"
 
 namespace scanscope {
@@ -48,14 +51,25 @@ std::string EncodeBlockRows(std::span<const SourceDayRow> rows);
 Status DecodeBlockRows(std::string_view bytes, std::vector<SourceDayRow>* rows);
 
 // Aggregates accesses of one point into source-days for one zone's days.
-// Open addressing (linear probing), power-of-two capacity, grows at 0.7 load;
-// no allocation per Add except when it grows. Not thread-safe.
+// One open-addressing table (linear probing, power-of-two capacity, grows at
+// 0.7 load) per local day: records of a capture arrive in time order, so the
+// table being hit is the current day's, small enough to stay in cache. No
+// allocation per Add except when a table grows or a new day starts.
+// Not thread-safe.
 class SourceDayTable {
  public:
   SourceDayTable();
+  ~SourceDayTable();
+  SourceDayTable(SourceDayTable&&) noexcept;
+  SourceDayTable& operator=(SourceDayTable&&) noexcept;
+
   // Counts `accesses` (0 is a no-op) from `source` on (day, port) at `time_ns`.
   void Add(int32_t day, PortType port, const IpAddress& source, int64_t time_ns,
            uint64_t accesses = 1);
+  // Adds records[i] (one access each) on local day days[i]; the same as one
+  // Add per record, but faster: it prefetches the slots of records a few
+  // places ahead. days.size() must equal records.size().
+  void AddRecords(std::span<const AccessRecord> records, std::span<const int32_t> days);
   size_t size() const { return size_; }
   // Moves the rows out as blocks sorted by (day, port), rows sorted by source;
   // leaves the table empty.
@@ -64,15 +78,23 @@ class SourceDayTable {
  private:
   struct Slot {
     IpAddress source;
-    int32_t day;
     uint32_t port_code;
     uint64_t accesses;  // 0 marks an empty slot
     int64_t first_ns;
     int64_t last_ns;
   };
-  void Grow();
-  std::vector<Slot> slots_;
-  size_t mask_ = 0;
+  struct DayTable {
+    int32_t day = 0;
+    std::vector<Slot> slots;
+    size_t mask = 0;
+    size_t size = 0;
+  };
+  DayTable* ForDay(int32_t day);
+  static void Grow(DayTable* t);
+
+  std::vector<std::unique_ptr<DayTable>> days_;  // owned; pointers stable
+  std::unordered_map<int32_t, DayTable*> by_day_;
+  DayTable* last_ = nullptr;  // the table of the last day added to
   size_t size_ = 0;
 };
 

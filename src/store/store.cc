@@ -47,9 +47,9 @@ Status IngestWriter::Add(std::span<const AccessRecord> records) {
     for (size_t z = 0; z < zones; ++z) {
       DayFinder& finder = day_finders_[z];
       SourceDayTable& table = tables_[z];
-      for (const AccessRecord& r : part) {
-        table.Add(finder.Day(r.time_ns), r.port_type, r.source, r.time_ns);
-      }
+      days_.resize(part.size());
+      for (size_t i = 0; i < part.size(); ++i) days_[i] = finder.Day(part[i].time_ns);
+      table.AddRecords(part, days_);
     }
     raw_buffer_.insert(raw_buffer_.end(), part.begin(), part.end());
     accesses_ += n;

@@ -31,9 +31,9 @@ struct MonitoringPoint {
 
 // What identifies one ingested unit (a file, later a sensor batch).
 struct BatchInfo {
-  std::string batch_id;     // ledger key: same bytes for the same point -> same id
-  std::string point;        // the monitoring point the accesses were seen at
-  std::string origin;       // a human note: the file path, the sensor
+  std::string batch_id;  // ledger key: same bytes for the same point -> same id
+  std::string point;     // the monitoring point the accesses were seen at
+  std::string origin;    // a human note: the file path, the sensor
 };
 
 // Totals of one (day, point, port type) in one zone: what stats sums.
@@ -81,6 +81,7 @@ class IngestWriter {
   std::vector<DayFinder> day_finders_;
   std::vector<SourceDayTable> tables_;
   std::vector<AccessRecord> raw_buffer_;
+  std::vector<int32_t> days_;  // scratch: local days of the records being added
   uint64_t accesses_ = 0;
   bool committed_ = false;
 };
@@ -102,13 +103,12 @@ class Store {
   // The zones whose days are kept. Days of any other zone are built from the
   // raw records by EnsureZone (once; kept after).
   virtual Result<std::vector<std::string>> Zones() = 0;
-  Status AddZone(const TimeZone& zone);   // for an empty store, or via EnsureZone
+  Status AddZone(const TimeZone& zone);  // for an empty store, or via EnsureZone
   Status EnsureZone(const TimeZone& zone);
 
   // Per (day, point, port type) totals for local days [first_day, last_day]
   // of `zone` (which must be kept: call EnsureZone first).
-  Result<std::vector<BlockTotal>> Totals(const TimeZone& zone, int32_t first_day,
-                                         int32_t last_day);
+  Result<std::vector<BlockTotal>> Totals(const TimeZone& zone, int32_t first_day, int32_t last_day);
   // Every block in the range with its rows, for breakdowns that need the
   // sources themselves (areas, top sources). Order: day, point, port.
   using BlockVisitor = std::function<Status(const std::string& point, const SourceDayBlock&)>;
