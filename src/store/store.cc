@@ -51,16 +51,21 @@ Status IngestWriter::Add(std::span<const AccessRecord> records) {
       for (size_t i = 0; i < part.size(); ++i) days_[i] = finder.Day(part[i].time_ns);
       table.AddRecords(part, days_);
     }
-    raw_buffer_.insert(raw_buffer_.end(), part.begin(), part.end());
     accesses_ += n;
     records = records.subspan(n);
-    if (raw_buffer_.size() == kRawChunkRecords) {
-      Status st = DoAppendRaw(raw_buffer_);
-      raw_buffer_.clear();
-      if (!st.ok()) {
-        committed_ = true;  // the writer is unusable after a backend error
-        return st;
+    Status st;
+    if (raw_buffer_.empty() && n == kRawChunkRecords) {
+      st = DoAppendRaw(part);  // a whole chunk from the caller: no copy
+    } else {
+      raw_buffer_.insert(raw_buffer_.end(), part.begin(), part.end());
+      if (raw_buffer_.size() == kRawChunkRecords) {
+        st = DoAppendRaw(raw_buffer_);
+        raw_buffer_.clear();
       }
+    }
+    if (!st.ok()) {
+      committed_ = true;  // the writer is unusable after a backend error
+      return st;
     }
   }
   return Status::Ok();

@@ -187,7 +187,7 @@ Status SqliteStore::CheckOrCreateSchema(const std::vector<TimeZone>& default_zon
   s.Reset();
   if (objects == 0) {
     // A new store. page_size must precede WAL mode and the first table.
-    SCANSCOPE_RETURN_IF_ERROR(db_.Exec("PRAGMA page_size=8192; PRAGMA journal_mode=WAL;"));
+    SCANSCOPE_RETURN_IF_ERROR(db_.Exec("PRAGMA page_size=65536; PRAGMA journal_mode=WAL;"));
     SCANSCOPE_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
     Status st = db_.Exec(kSchema);
     if (st.ok()) {
