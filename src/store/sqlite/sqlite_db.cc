@@ -29,6 +29,10 @@ Status Db::Exec(std::string_view sql) {
 }
 
 Status Db::Prepare(std::string_view sql, Statement* out) {
+  if (out->s_ != nullptr) {  // re-preparing a Statement replaces its statement
+    sqlite3_finalize(out->s_);
+    out->s_ = nullptr;
+  }
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &out->s_, nullptr);
   if (rc != SQLITE_OK) return Error(std::string("prepare ") + std::string(sql.substr(0, 60)), rc);

@@ -1,6 +1,6 @@
 #pragma once
 // The embedded default store: one SQLite file. Layout and guarantees are
-// described in docs/store-sqlite.md.
+// described in docs/store.md ("The SQLite backend").
 
 #include <memory>
 #include <string>
