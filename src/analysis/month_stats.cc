@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -59,26 +60,40 @@ Result<MonthStats> ComputeMonthStats(Store& store, const Month& month, const Tim
   stats.month = month;
   stats.timezone = zone.name();
   stats.days = month.days;
-  std::map<uint32_t, NamedFigure> by_port;      // by port code
+  // A month holds tens of thousands of port types (every high port gets its
+  // probe): hash by code, name them once at the end.
+  std::unordered_map<uint32_t, NamedFigure> by_port;
+  by_port.reserve(4096);
   std::map<int32_t, NamedFigure> by_day;
   std::map<std::string, NamedFigure> by_point;
+  const std::string* last_point = nullptr;  // rows come grouped by point within a day
+  NamedFigure* point_figure = nullptr;
   for (const BlockTotal& t : *totals) {
     if (t.accesses == 0) continue;
     stats.accesses += t.accesses;
     stats.sources += t.sources;
-    for (NamedFigure* f : {&by_port[t.port.Code()], &by_day[t.day], &by_point[t.point]}) {
+    if (last_point == nullptr || *last_point != t.point) {
+      point_figure = &by_point[t.point];
+      last_point = &t.point;
+    }
+    for (NamedFigure* f : {&by_port[t.port.Code()], &by_day[t.day], point_figure}) {
       f->accesses += t.accesses;
       f->sources += t.sources;
     }
-    by_port[t.port.Code()].name = t.port.ToString();
-    by_point[t.point].name = t.point;
   }
   for (auto& [day, f] : by_day) {
     f.name = FormatDay(day);
     stats.by_day.push_back(f);
   }
-  for (auto& [code, f] : by_port) stats.by_port.push_back(f);
-  for (auto& [name, f] : by_point) stats.by_point.push_back(f);
+  stats.by_port.reserve(by_port.size());
+  for (auto& [code, f] : by_port) {
+    f.name = PortType::FromCode(code).value_or(PortType()).ToString();
+    stats.by_port.push_back(std::move(f));
+  }
+  for (auto& [name, f] : by_point) {
+    f.name = name;
+    stats.by_point.push_back(f);
+  }
   SortByAccesses(&stats.by_port);
   SortByAccesses(&stats.by_point);
   stats.points = static_cast<int>(stats.by_point.size());

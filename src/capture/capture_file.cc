@@ -123,7 +123,7 @@ Result<std::unique_ptr<CaptureFile>> OpenCaptureFile(const std::string& path,
   }
   auto mapping = std::make_shared<Mapping>();
   mapping->size = static_cast<size_t>(st.st_size);
-  void* addr = mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, fd, 0);
+  void* addr = mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   const int map_errno = errno;
   close(fd);
   if (addr == MAP_FAILED) {

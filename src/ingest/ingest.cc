@@ -12,6 +12,8 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -75,96 +77,156 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Accumulates accesses and hands them, in chunks, to a second thread that
-// adds them to the store writer (aggregation, raw encoding and compression),
-// so that reading, decoding and classifying go on meanwhile. The queue is
-// bounded: a slow store slows the reader instead of growing memory.
+// Accumulates accesses in chunks and hands each chunk to two worker
+// threads: one aggregates it into source-days (IngestWriter::AddToDays), the
+// other keeps the raw records (IngestWriter::AppendRaw: encoding,
+// compression, the store's write). With the reading thread that makes three
+// streams of work for two cores, which the scheduler balances. Each worker's
+// queue is bounded: a slow store slows the reader instead of growing memory.
 class AccessSink {
  public:
-  AccessSink(IngestWriter* writer, FileIngestReport* report)
-      : writer_(writer), report_(report), consumer_([this] { Consume(); }) {
-    chunk_.reserve(kRecordChunk);
+  // `writer` resolves to the store writer, or to nullptr when there is none
+  // (the batch is already stored, or the store failed): then the chunks are
+  // dropped and failed() turns true so that the reader stops.
+  AccessSink(std::shared_future<IngestWriter*> writer, FileIngestReport* report)
+      : writer_(std::move(writer)),
+        report_(report),
+        days_([this](const Chunk& c) { return Writer()->AddToDays(c.records); }, this),
+        raw_([this](const Chunk& c) { return Writer()->AppendRaw(c.records); }, this) {
+    chunk_ = NewChunk();
   }
   ~AccessSink() { (void)Finish(); }
 
   void Add(const AccessRecord& r) {
-    chunk_.push_back(r);
+    chunk_->records.push_back(r);
     uint64_t t = static_cast<uint64_t>(r.time_ns);
     if (report_->accesses == 0 || t < report_->first_ns) report_->first_ns = t;
     if (t > report_->last_ns) report_->last_ns = t;
     ++report_->accesses;
-    if (chunk_.size() == kRecordChunk) Hand();
+    if (chunk_->records.size() == kRecordChunk) Hand();
   }
   // True once the store has failed; the reader stops then.
   bool failed() const { return failed_.load(std::memory_order_relaxed); }
-  // Hands over what is left and waits for the store to take everything.
+  // Hands over what is left and waits for both workers to finish.
   Status Finish() {
-    if (consumer_.joinable()) {
-      if (!chunk_.empty()) Hand();
-      {
-        std::lock_guard lock(mu_);
-        done_ = true;
-      }
-      ready_.notify_all();
-      consumer_.join();
+    if (!finished_) {
+      finished_ = true;
+      if (!chunk_->records.empty()) Hand();
+      days_.Stop();
+      raw_.Stop();
     }
+    std::lock_guard lock(mu_);
     return status_;
   }
 
  private:
+  struct Chunk {
+    std::vector<AccessRecord> records;
+    std::atomic<int> pending{0};  // workers yet to take it
+  };
+
+  // One thread working through a bounded queue of chunks.
+  class Worker {
+   public:
+    Worker(std::function<Status(const Chunk&)> work, AccessSink* sink)
+        : work_(std::move(work)), sink_(sink), thread_([this] { Run(); }) {}
+    void Push(Chunk* c) {
+      {
+        std::unique_lock lock(mu_);
+        space_.wait(lock, [&] { return queue_.size() < kMaxQueued; });
+        queue_.push_back(c);
+      }
+      ready_.notify_one();
+    }
+    void Stop() {
+      if (!thread_.joinable()) return;
+      {
+        std::lock_guard lock(mu_);
+        done_ = true;
+      }
+      ready_.notify_one();
+      thread_.join();
+    }
+
+   private:
+    void Run() {
+      for (;;) {
+        Chunk* c;
+        {
+          std::unique_lock lock(mu_);
+          ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+          if (queue_.empty()) return;
+          c = queue_.front();
+          queue_.pop_front();
+        }
+        space_.notify_one();
+        if (!sink_->failed() && sink_->WaitForWriter()) {
+          if (Status s = work_(*c); !s.ok()) sink_->Fail(s);
+        }
+        sink_->Release(c);
+      }
+    }
+    std::function<Status(const Chunk&)> work_;
+    AccessSink* sink_;
+    std::mutex mu_;
+    std::condition_variable ready_, space_;
+    std::deque<Chunk*> queue_;
+    bool done_ = false;
+    std::thread thread_;  // last: starts after every other member exists
+  };
+
   static constexpr size_t kMaxQueued = 4;
 
-  void Hand() {
-    std::vector<AccessRecord> next;
+  std::unique_ptr<Chunk> NewChunk() {
+    std::unique_ptr<Chunk> c;
     {
-      std::unique_lock lock(mu_);
-      space_.wait(lock, [&] { return queue_.size() < kMaxQueued || failed(); });
-      if (!failed()) queue_.push_back(std::move(chunk_));
+      std::lock_guard lock(mu_);
       if (!spare_.empty()) {
-        next = std::move(spare_.back());
+        c = std::move(spare_.back());
         spare_.pop_back();
       }
     }
-    ready_.notify_one();
-    next.clear();
-    next.reserve(kRecordChunk);
-    chunk_ = std::move(next);
+    if (!c) c = std::make_unique<Chunk>();
+    c->records.clear();
+    c->records.reserve(kRecordChunk);
+    return c;
+  }
+  void Hand() {
+    Chunk* c = chunk_.release();
+    c->pending.store(2, std::memory_order_relaxed);
+    days_.Push(c);
+    raw_.Push(c);
+    chunk_ = NewChunk();
+  }
+  // Called by each worker when done with a chunk; the last one recycles it.
+  void Release(Chunk* c) {
+    if (c->pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    std::lock_guard lock(mu_);
+    spare_.emplace_back(c);
+  }
+  IngestWriter* Writer() const { return writer_.get(); }
+  // Blocks until the writer is known; false (and failed) when there is none.
+  bool WaitForWriter() {
+    if (writer_.get() != nullptr) return true;
+    failed_.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  void Fail(const Status& s) {
+    std::lock_guard lock(mu_);
+    if (status_.ok()) status_ = s;
+    failed_.store(true, std::memory_order_relaxed);
   }
 
-  void Consume() {
-    for (;;) {
-      std::vector<AccessRecord> chunk;
-      {
-        std::unique_lock lock(mu_);
-        ready_.wait(lock, [&] { return !queue_.empty() || done_; });
-        if (queue_.empty()) return;
-        chunk = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      space_.notify_one();
-      Status s = writer_->Add(chunk);
-      std::lock_guard lock(mu_);
-      if (!s.ok() && status_.ok()) {
-        status_ = s;
-        failed_.store(true, std::memory_order_relaxed);
-        queue_.clear();
-        space_.notify_all();
-      }
-      spare_.push_back(std::move(chunk));
-    }
-  }
-
-  IngestWriter* writer_;
+  std::shared_future<IngestWriter*> writer_;
   FileIngestReport* report_;
-  std::vector<AccessRecord> chunk_;
-  std::mutex mu_;
-  std::condition_variable ready_, space_;
-  std::deque<std::vector<AccessRecord>> queue_;
-  std::vector<std::vector<AccessRecord>> spare_;
-  bool done_ = false;
-  std::atomic<bool> failed_{false};
+  std::unique_ptr<Chunk> chunk_;
+  std::mutex mu_;  // guards spare_ and status_
+  std::vector<std::unique_ptr<Chunk>> spare_;
   Status status_;
-  std::thread consumer_;  // last: starts after every other member exists
+  std::atomic<bool> failed_{false};
+  bool finished_ = false;
+  Worker days_;  // last: their threads start after every other member exists
+  Worker raw_;
 };
 
 Status IngestCapture(const std::string& path, InputFormat format, Classifier& classifier,
@@ -251,7 +313,7 @@ Result<std::string> FileBatchId(const std::string& point, const std::string& pat
   XXH128_hash_t h{};
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
     // Mapped, not read: the capture reader maps the same pages right after.
-    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (map == MAP_FAILED) {
       Status s = Status::IoError(path + ": " + std::strerror(errno));
       ::close(fd);
@@ -297,31 +359,55 @@ Result<FileIngestReport> IngestFile(Store& store, const IngestOptions& options,
   }
   report.format = FormatName(format);
 
-  auto batch_id = FileBatchId(options.point, path);
-  if (!batch_id.ok()) return batch_id.status();
-  report.batch_id = *batch_id;
+  // The batch id needs a hash of the whole file. It is computed on its own
+  // thread while reading starts; the store writer begins once it is known,
+  // and the sink's workers wait for it (their bounded queues hold the reader
+  // back meanwhile). A batch already in the ledger stops the reader.
+  std::unique_ptr<IngestWriter> writer;  // outlives the sink that uses it
+  Status begin_status;
+  std::string batch_id;
+  std::promise<IngestWriter*> writer_promise;
+  AccessSink sink(writer_promise.get_future().share(), &report);
+  {
+    std::jthread begin([&] {
+      auto id = FileBatchId(options.point, path);
+      if (id.ok()) {
+        batch_id = *id;
+        auto w = store.BeginIngest({batch_id, options.point, path});
+        if (w.ok()) {
+          writer = std::move(*w);
+        } else {
+          begin_status = w.status();
+        }
+      } else {
+        begin_status = id.status();
+      }
+      writer_promise.set_value(writer.get());
+    });
 
-  auto writer = store.BeginIngest({report.batch_id, options.point, path});
-  if (!writer.ok()) {
-    if (writer.status().IsAlreadyExists()) {
-      report.already_ingested = true;
-      report.seconds = SecondsSince(t0);
-      return report;
+    ClassifyOptions classify_options;
+    classify_options.watched = options.watched;
+    Classifier classifier(classify_options);
+    Status s = format == InputFormat::kNetfilter
+                   ? IngestLog(path, options, classifier, sink, report, progress)
+                   : IngestCapture(path, format, classifier, sink, report, progress);
+    begin.join();
+    report.batch_id = batch_id;
+    if (!begin_status.ok()) {
+      if (!begin_status.IsAlreadyExists()) return begin_status;
+      FileIngestReport skipped;
+      skipped.path = path;
+      skipped.format = report.format;
+      skipped.batch_id = batch_id;
+      skipped.already_ingested = true;
+      skipped.seconds = SecondsSince(t0);
+      return skipped;
     }
-    return writer.status();
+    if (!s.ok()) return s;  // the writer's destructor rolls the batch back
+    report.classify = classifier.counters();
   }
-
-  ClassifyOptions classify_options;
-  classify_options.watched = options.watched;
-  Classifier classifier(classify_options);
-  AccessSink sink(writer->get(), &report);
-  Status s = format == InputFormat::kNetfilter
-                 ? IngestLog(path, options, classifier, sink, report, progress)
-                 : IngestCapture(path, format, classifier, sink, report, progress);
-  if (!s.ok()) return s;  // the writer's destructor rolls the batch back
-  report.classify = classifier.counters();
   report.seconds = SecondsSince(t0);
-  SCANSCOPE_RETURN_IF_ERROR((*writer)->Commit(report.ToJson()));
+  SCANSCOPE_RETURN_IF_ERROR(writer->Commit(report.ToJson()));
   report.seconds = SecondsSince(t0);
   return report;
 }

@@ -1,5 +1,7 @@
 #include "store/source_day.h"
 
+#include <thread>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -348,44 +350,64 @@ std::vector<SourceDayBlock> SourceDayTable::TakeBlocks() {
             [](const std::unique_ptr<DayTable>& a, const std::unique_ptr<DayTable>& b) {
               return a->day < b->day;
             });
+  // Days are independent: a big table is turned into blocks on two threads,
+  // each taking every other day, then the days are put back in order.
+  std::vector<std::vector<SourceDayBlock>> per_day(days_.size());
+  auto work = [&](size_t first) {
+    for (size_t i = first; i < days_.size(); i += 2) {
+      DayToBlocks(days_[i].get(), &per_day[i]);
+    }
+  };
+  if (size_ >= kParallelRows && days_.size() > 1) {
+    std::thread other(work, 1);
+    work(0);
+    other.join();
+  } else {
+    for (size_t i = 0; i < days_.size(); ++i) {
+      DayToBlocks(days_[i].get(), &per_day[i]);
+    }
+  }
   std::vector<SourceDayBlock> blocks;
-  // Per day: bucket the rows by port with a small map from port code to
-  // block (the day's ports number hundreds: it stays in cache), then sort
-  // each block's rows by source and the day's blocks by port.
-  std::unordered_map<uint32_t, uint32_t> block_of_port;
-  std::vector<SourceDayBlock> day_blocks;
-  for (const std::unique_ptr<DayTable>& t : days_) {
-    block_of_port.clear();
-    day_blocks.clear();
-    for (const Slot& s : t->slots) {
-      if (s.accesses == 0) continue;
-      auto [it, inserted] =
-          block_of_port.try_emplace(s.port_code, static_cast<uint32_t>(day_blocks.size()));
-      if (inserted) {
-        SourceDayBlock b;
-        b.day = t->day;
-        // Codes come from PortType::Code(), so FromCode always succeeds.
-        b.port = PortType::FromCode(s.port_code).value_or(PortType());
-        day_blocks.push_back(std::move(b));
-      }
-      day_blocks[it->second].rows.push_back(
-          SourceDayRow{s.source, s.accesses, s.first_ns, s.last_ns});
-    }
-    std::vector<Slot>().swap(t->slots);  // free as we go
-    std::sort(day_blocks.begin(), day_blocks.end(),
-              [](const SourceDayBlock& a, const SourceDayBlock& b) { return a.port < b.port; });
-    for (SourceDayBlock& b : day_blocks) {
-      std::sort(b.rows.begin(), b.rows.end(), [](const SourceDayRow& x, const SourceDayRow& y) {
-        return SourceLess(x.source, y.source);
-      });
-      blocks.push_back(std::move(b));
-    }
+  size_t total = 0;
+  for (const auto& d : per_day) total += d.size();
+  blocks.reserve(total);
+  for (auto& d : per_day) {
+    for (SourceDayBlock& b : d) blocks.push_back(std::move(b));
   }
   days_.clear();
   by_day_.clear();
   last_ = nullptr;
   size_ = 0;
   return blocks;
+}
+
+// Buckets the day's rows by port with a small map from port code to block,
+// then sorts each block's rows by source and the day's blocks by port.
+void SourceDayTable::DayToBlocks(DayTable* day, std::vector<SourceDayBlock>* out) {
+  std::unordered_map<uint32_t, uint32_t> block_of_port;
+  std::vector<SourceDayBlock>& day_blocks = *out;
+  for (const Slot& s : day->slots) {
+    if (s.accesses == 0) continue;
+    auto [it, inserted] =
+        block_of_port.try_emplace(s.port_code, static_cast<uint32_t>(day_blocks.size()));
+    if (inserted) {
+      SourceDayBlock b;
+      b.day = day->day;
+      // Codes come from PortType::Code(), so FromCode always succeeds.
+      b.port = PortType::FromCode(s.port_code).value_or(PortType());
+      day_blocks.push_back(std::move(b));
+    }
+    day_blocks[it->second].rows.push_back(
+        SourceDayRow{s.source, s.accesses, s.first_ns, s.last_ns});
+  }
+  std::vector<Slot>().swap(day->slots);  // free as we go
+  std::sort(day_blocks.begin(), day_blocks.end(),
+            [](const SourceDayBlock& a, const SourceDayBlock& b) { return a.port < b.port; });
+  for (SourceDayBlock& b : day_blocks) {
+    std::sort(b.rows.begin(), b.rows.end(), [](const SourceDayRow& x, const SourceDayRow& y) {
+      return SourceLess(x.source, y.source);
+    });
+  }
 }
 
 }  // namespace scanscope

@@ -34,6 +34,9 @@ struct SourceDayBlock {
   int32_t day = 0;  // local day in the block's zone (days since 1970-01-01)
   PortType port;
   std::vector<SourceDayRow> rows;
+  // EncodeBlockRows(rows), when already computed (IngestWriter::Commit
+  // encodes a batch's blocks on two threads); empty otherwise.
+  std::string encoded_rows;
   uint64_t Accesses() const;
   uint64_t Sources() const { return rows.size(); }
 };
@@ -91,6 +94,10 @@ class SourceDayTable {
   };
   DayTable* ForDay(int32_t day);
   static void Grow(DayTable* t);
+  // One day's slots into that day's blocks (sorted); frees the slots.
+  static void DayToBlocks(DayTable* day, std::vector<SourceDayBlock>* out);
+  // From this many rows on, TakeBlocks works on two threads.
+  static constexpr size_t kParallelRows = 100'000;
 
   std::vector<std::unique_ptr<DayTable>> days_;  // owned; pointers stable
   std::unordered_map<int32_t, DayTable*> by_day_;

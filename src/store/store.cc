@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include <thread>
+
 #include <algorithm>
 
 namespace scanscope {
@@ -38,20 +40,29 @@ IngestWriter::IngestWriter(std::vector<TimeZone> zones) : zones_(std::move(zones
 }
 
 Status IngestWriter::Add(std::span<const AccessRecord> records) {
+  SCANSCOPE_RETURN_IF_ERROR(AddToDays(records));
+  return AppendRaw(records);
+}
+
+Status IngestWriter::AddToDays(std::span<const AccessRecord> records) {
   if (committed_) return Status::InvalidArgument("ingest: Add after Commit");
   const size_t zones = tables_.size();
+  for (size_t z = 0; z < zones; ++z) {
+    DayFinder& finder = day_finders_[z];
+    days_.resize(records.size());
+    for (size_t i = 0; i < records.size(); ++i) days_[i] = finder.Day(records[i].time_ns);
+    tables_[z].AddRecords(records, days_);
+  }
+  accesses_ += records.size();
+  return Status::Ok();
+}
+
+Status IngestWriter::AppendRaw(std::span<const AccessRecord> records) {
+  if (committed_ || raw_failed_) return Status::InvalidArgument("ingest: Add after Commit or error");
   while (!records.empty()) {
     size_t room = kRawChunkRecords - raw_buffer_.size();
     size_t n = std::min(room, records.size());
     std::span<const AccessRecord> part = records.first(n);
-    for (size_t z = 0; z < zones; ++z) {
-      DayFinder& finder = day_finders_[z];
-      SourceDayTable& table = tables_[z];
-      days_.resize(part.size());
-      for (size_t i = 0; i < part.size(); ++i) days_[i] = finder.Day(part[i].time_ns);
-      table.AddRecords(part, days_);
-    }
-    accesses_ += n;
     records = records.subspan(n);
     Status st;
     if (raw_buffer_.empty() && n == kRawChunkRecords) {
@@ -64,22 +75,45 @@ Status IngestWriter::Add(std::span<const AccessRecord> records) {
       }
     }
     if (!st.ok()) {
-      committed_ = true;  // the writer is unusable after a backend error
+      raw_failed_ = true;  // the writer is unusable after a backend error
       return st;
     }
   }
   return Status::Ok();
 }
 
+// Fills every block's encoded_rows, on two threads when there are many.
+void IngestWriter::EncodeBlocks(std::vector<SourceDayBlock>* blocks) {
+  constexpr size_t kParallelBlocks = 512;
+  auto work = [blocks](size_t first) {
+    for (size_t i = first; i < blocks->size(); i += 2) {
+      SourceDayBlock& b = (*blocks)[i];
+      b.encoded_rows = EncodeBlockRows(b.rows);
+    }
+  };
+  if (blocks->size() < kParallelBlocks) {
+    for (SourceDayBlock& b : *blocks) b.encoded_rows = EncodeBlockRows(b.rows);
+    return;
+  }
+  std::thread other(work, 1);
+  work(0);
+  other.join();
+}
+
 Status IngestWriter::Commit(const std::string& summary_json) {
-  if (committed_) return Status::InvalidArgument("ingest: Commit after Commit (or after an error)");
+  if (committed_ || raw_failed_) {
+    return Status::InvalidArgument("ingest: Commit after Commit (or after an error)");
+  }
   committed_ = true;
   if (!raw_buffer_.empty()) {
     SCANSCOPE_RETURN_IF_ERROR(DoAppendRaw(raw_buffer_));
     raw_buffer_.clear();
   }
   std::vector<std::vector<SourceDayBlock>> blocks(tables_.size());
-  for (size_t z = 0; z < tables_.size(); ++z) blocks[z] = tables_[z].TakeBlocks();
+  for (size_t z = 0; z < tables_.size(); ++z) {
+    blocks[z] = tables_[z].TakeBlocks();
+    EncodeBlocks(&blocks[z]);
+  }
   return DoCommit(std::move(blocks), accesses_, summary_json);
 }
 

@@ -61,8 +61,15 @@ class IngestWriter {
  public:
   virtual ~IngestWriter() = default;
   // Adds accesses of the batch's point. Aggregates them into source-days for
-  // every zone the store keeps, and keeps the raw records.
+  // every zone the store keeps, and keeps the raw records. The same as
+  // AddToDays and then AppendRaw.
   Status Add(std::span<const AccessRecord> records);
+  // The two halves of Add, for callers that run them on two threads: each
+  // touches only its own state, so one thread may call AddToDays while
+  // another calls AppendRaw; neither may run concurrently with itself or
+  // with Commit, and every record must go through both before Commit.
+  Status AddToDays(std::span<const AccessRecord> records);
+  Status AppendRaw(std::span<const AccessRecord> records);
   // Makes the batch durable and visible, and records it in the ledger.
   Status Commit(const std::string& summary_json);
 
@@ -77,6 +84,7 @@ class IngestWriter {
   const std::vector<TimeZone>& zones() const { return zones_; }
 
  private:
+  static void EncodeBlocks(std::vector<SourceDayBlock>* blocks);
   std::vector<TimeZone> zones_;
   std::vector<DayFinder> day_finders_;
   std::vector<SourceDayTable> tables_;
@@ -84,6 +92,7 @@ class IngestWriter {
   std::vector<int32_t> days_;  // scratch: local days of the records being added
   uint64_t accesses_ = 0;
   bool committed_ = false;
+  bool raw_failed_ = false;
 };
 
 class Store {
