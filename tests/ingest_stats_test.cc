@@ -3,19 +3,18 @@
 // independent computation written here (its own calendar arithmetic, its own
 // rules for what is an access, its own counting of sources).
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "support/packet_builder.h"
 #include "support/run_command.h"
@@ -69,7 +68,9 @@ int64_t LocalDay(const std::string& zone, int64_t t_ns) {
 
 struct Expected {
   // (point, port) -> per day accesses and sources
-  std::map<std::tuple<int64_t, std::string, std::string>, std::pair<uint64_t, std::set<std::string>>> cells;
+  std::map<std::tuple<int64_t, std::string, std::string>,
+           std::pair<uint64_t, std::set<std::string>>>
+      cells;
 };
 
 // One access the test expects scanscope to count.
@@ -87,7 +88,9 @@ std::string PortText(uint8_t proto, uint16_t port) {
   return fmt::format("proto-{}", proto);
 }
 
-std::string V4Text(const V4Address& a) { return fmt::format("{}.{}.{}.{}", a[0], a[1], a[2], a[3]); }
+std::string V4Text(const V4Address& a) {
+  return fmt::format("{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+}
 
 // Counters the test expects in one file's ingest report.
 struct ExpectedCounters {
@@ -107,8 +110,9 @@ class Scenario {
  public:
   explicit Scenario(uint64_t seed) : rng_(seed) {
     for (int i = 0; i < 160; ++i) {
-      sources_.push_back(V4Address{static_cast<uint8_t>(1 + rng_() % 180), static_cast<uint8_t>(rng_()),
-                                   static_cast<uint8_t>(rng_()), static_cast<uint8_t>(1 + rng_() % 250)});
+      sources_.push_back(V4Address{static_cast<uint8_t>(1 + rng_() % 180),
+                                   static_cast<uint8_t>(rng_()), static_cast<uint8_t>(rng_()),
+                                   static_cast<uint8_t>(1 + rng_() % 250)});
     }
   }
   std::mt19937_64& rng() { return rng_; }
@@ -165,7 +169,8 @@ class CapturePoint {
   // Wraps an IP packet for interface `iface` (set by the caller's link choice).
   std::function<Bytes(const Bytes& ip, bool v6, uint32_t* iface)> wrap;
 
-  void Access(int64_t t, const Bytes& ip, bool v6, const std::string& port, const std::string& src) {
+  void Access(int64_t t, const Bytes& ip, bool v6, const std::string& port,
+              const std::string& src) {
     Add(t, ip, v6);
     accesses_.push_back({t, name_, port, src});
     ++counters_.accesses;
@@ -188,35 +193,41 @@ class CapturePoint {
       const V4Address& src = s_->Source();
       int kind = static_cast<int>(s_->rng()() % 100);
       if (!ethernet && kind >= 88 && kind < 92) kind = 99;  // no link-layer frames in raw IP
-      if (kind < 40) {  // TCP SYN scan, sometimes with retries
+      if (kind < 40) {                                      // TCP SYN scan, sometimes with retries
         uint16_t port = s_->Port();
         uint16_t sport = static_cast<uint16_t>(1024 + s_->rng()() % 60000);
         int tries = 1 + static_cast<int>(s_->rng()() % 3);
         for (int k = 0; k < tries; ++k) {
-          Access(t + k * 3 * kNs, Ipv4({.source = src, .destination = dst, .protocol = kTcp, .ttl = 113},
-                                       Tcp({.source_port = sport, .destination_port = port, .flags = kSyn})),
+          Access(t + k * 3 * kNs,
+                 Ipv4({.source = src, .destination = dst, .protocol = kTcp, .ttl = 113},
+                      Tcp({.source_port = sport, .destination_port = port, .flags = kSyn})),
                  false, PortText(kTcp, port), V4Text(src));
         }
       } else if (kind < 55) {  // UDP
         uint16_t port = (s_->rng()() % 2) ? 1026 : 1027;
-        Access(t, Ipv4({.source = src, .destination = dst, .protocol = kUdp}, Udp(5555, port, Bytes(20, 'x'))),
+        Access(t,
+               Ipv4({.source = src, .destination = dst, .protocol = kUdp},
+                    Udp(5555, port, Bytes(20, 'x'))),
                false, PortText(kUdp, port), V4Text(src));
       } else if (kind < 65) {  // ping
-        Access(t, Ipv4({.source = src, .destination = dst, .protocol = kIcmp}, IcmpEcho(true, 77, 1)), false,
-               "ICMP", V4Text(src));
+        Access(t,
+               Ipv4({.source = src, .destination = dst, .protocol = kIcmp}, IcmpEcho(true, 77, 1)),
+               false, "ICMP", V4Text(src));
       } else if (kind < 68) {  // GRE
-        Access(t, Ipv4({.source = src, .destination = dst, .protocol = kGre}, Bytes(8, 0)), false, "proto-47",
-               V4Text(src));
+        Access(t, Ipv4({.source = src, .destination = dst, .protocol = kGre}, Bytes(8, 0)), false,
+               "proto-47", V4Text(src));
       } else if (kind < 74) {  // the host's own flow and its reply; sometimes a late "reply"
         ++flow_;
         V4Address remote{8, 8, static_cast<uint8_t>(flow_ >> 8), static_cast<uint8_t>(flow_)};
         uint16_t lport = static_cast<uint16_t>(20000 + flow_ % 40000);
-        Add(t, Ipv4({.source = dst, .destination = remote, .protocol = kTcp},
-                    Tcp({.source_port = lport, .destination_port = 443, .flags = kSyn})),
+        Add(t,
+            Ipv4({.source = dst, .destination = remote, .protocol = kTcp},
+                 Tcp({.source_port = lport, .destination_port = 443, .flags = kSyn})),
             false);
         ++counters_.outbound;
-        Bytes reply = Ipv4({.source = remote, .destination = dst, .protocol = kTcp},
-                           Tcp({.source_port = 443, .destination_port = lport, .flags = kSyn | kAck}));
+        Bytes reply =
+            Ipv4({.source = remote, .destination = dst, .protocol = kTcp},
+                 Tcp({.source_port = 443, .destination_port = lport, .flags = kSyn | kAck}));
         if (kind == 73) {  // an hour later: no longer a reply, an access to the local port
           Access(t + 3600 * kNs, reply, false, PortText(kTcp, lport), V4Text(remote));
         } else {
@@ -225,39 +236,60 @@ class CapturePoint {
         }
       } else if (kind < 77) {  // ICMP port unreachable quoting the host's own UDP packet
         V4Address remote{9, 9, 9, static_cast<uint8_t>(1 + kind)};
-        Bytes own = Ipv4({.source = dst, .destination = remote, .protocol = kUdp}, Udp(33000, 53, Bytes(12, 0)));
-        Add(t, Ipv4({.source = remote, .destination = dst, .protocol = kIcmp}, IcmpError(3, 3, own)), false);
+        Bytes own = Ipv4({.source = dst, .destination = remote, .protocol = kUdp},
+                         Udp(33000, 53, Bytes(12, 0)));
+        Add(t,
+            Ipv4({.source = remote, .destination = dst, .protocol = kIcmp}, IcmpError(3, 3, own)),
+            false);
         ++counters_.icmp_own;
       } else if (kind < 79) {  // backscatter: an error quoting a packet the host never sent
-        Bytes other = Ipv4({.source = V4("192.0.2.77"), .destination = src, .protocol = kTcp},
-                           Tcp({.source_port = 80, .destination_port = 1234, .flags = kSyn | kAck}));
-        Access(t, Ipv4({.source = src, .destination = dst, .protocol = kIcmp}, IcmpError(3, 1, other)), false,
-               "ICMP", V4Text(src));
+        Bytes other =
+            Ipv4({.source = V4("192.0.2.77"), .destination = src, .protocol = kTcp},
+                 Tcp({.source_port = 80, .destination_port = 1234, .flags = kSyn | kAck}));
+        Access(t,
+               Ipv4({.source = src, .destination = dst, .protocol = kIcmp}, IcmpError(3, 1, other)),
+               false, "ICMP", V4Text(src));
       } else if (kind < 82) {  // a fragmented UDP datagram: both fragments are accesses of its port
         uint16_t id = static_cast<uint16_t>(s_->rng()());
         Bytes first_payload = Concat(Udp(4000, 1434, Bytes(40, 'a')), Bytes{});
         first_payload.resize(24);
-        Access(t, Ipv4({.source = src, .destination = dst, .protocol = kUdp, .id = id, .more_fragments = true},
-                       first_payload),
+        Access(t,
+               Ipv4({.source = src,
+                     .destination = dst,
+                     .protocol = kUdp,
+                     .id = id,
+                     .more_fragments = true},
+                    first_payload),
                false, "1434/udp", V4Text(src));
-        Access(t + 1000, Ipv4({.source = src, .destination = dst, .protocol = kUdp, .id = id,
-                               .fragment_offset_units = 3},
-                              Bytes(24, 'b')),
+        Access(t + 1000,
+               Ipv4({.source = src,
+                     .destination = dst,
+                     .protocol = kUdp,
+                     .id = id,
+                     .fragment_offset_units = 3},
+                    Bytes(24, 'b')),
                false, "1434/udp", V4Text(src));
       } else if (kind < 84) {  // a lone non-first fragment: its protocol only
-        Access(t, Ipv4({.source = src, .destination = dst, .protocol = kUdp, .id = 4242,
-                        .fragment_offset_units = 100},
-                       Bytes(16, 'c')),
+        Access(t,
+               Ipv4({.source = src,
+                     .destination = dst,
+                     .protocol = kUdp,
+                     .id = 4242,
+                     .fragment_offset_units = 100},
+                    Bytes(16, 'c')),
                false, "proto-17", V4Text(src));
       } else if (kind < 88) {  // to an address nobody watches
-        Add(t, Ipv4({.source = src, .destination = V4("192.0.2.99"), .protocol = kTcp}, Tcp({.destination_port = 445})),
+        Add(t,
+            Ipv4({.source = src, .destination = V4("192.0.2.99"), .protocol = kTcp},
+                 Tcp({.destination_port = 445})),
             false);
         ++counters_.not_watched;
       } else if (kind < 90) {  // ARP
         AddRaw(t, Ethernet(kEtherArp, Bytes(28, 1)));
         ++counters_.not_ip;
       } else if (kind < 92) {  // a truncated IPv4 header
-        AddRaw(t, Ethernet(kEtherIpv4, FirstBytes(Ipv4({.source = src, .destination = dst}, Tcp({})), 12)));
+        AddRaw(t, Ethernet(kEtherIpv4,
+                           FirstBytes(Ipv4({.source = src, .destination = dst}, Tcp({})), 12)));
         ++counters_.malformed;
       } else if (with_v6 && kind < 97) {  // IPv6 scans to the /64
         V6Address d6 = V6("2001:db8:10::1");
@@ -267,23 +299,29 @@ class CapturePoint {
         s6[15] = static_cast<uint8_t>(s_->rng()() % 5);
         std::string s6_text = fmt::format("2400:cb00::{:x}", (s6[14] << 8) | s6[15]);
         uint16_t port = s_->Port();
-        Access(t, Ipv6({.source = s6, .destination = d6, .next_header = kTcp},
-                       Tcp({.destination_port = port, .flags = kSyn}),
-                       {Ipv6OptionsHeader(0)}),
+        Access(t,
+               Ipv6({.source = s6, .destination = d6, .next_header = kTcp},
+                    Tcp({.destination_port = port, .flags = kSyn}), {Ipv6OptionsHeader(0)}),
                true, PortText(kTcp, port), s6_text);
       } else if (with_v6 && kind < 99) {  // neighbor solicitation: link control, not an access
-        Add(t, Ipv6({.source = V6("fe80::1"), .destination = V6("2001:db8:10::1"), .next_header = kIcmpV6,
-                     .hop_limit = 255},
-                    Icmpv6(135, 0, 0, Bytes(16, 0))),
+        Add(t,
+            Ipv6({.source = V6("fe80::1"),
+                  .destination = V6("2001:db8:10::1"),
+                  .next_header = kIcmpV6,
+                  .hop_limit = 255},
+                 Icmpv6(135, 0, 0, Bytes(16, 0))),
             true);
         ++counters_.neighbor;
       } else {  // one more SYN, with a VLAN tag decided by the wrapper
-        Access(t, Ipv4({.source = src, .destination = dst, .protocol = kTcp}, Tcp({.destination_port = 22})), false,
-               "22/tcp", V4Text(src));
+        Access(t,
+               Ipv4({.source = src, .destination = dst, .protocol = kTcp},
+                    Tcp({.destination_port = 22})),
+               false, "22/tcp", V4Text(src));
       }
     }
-    std::stable_sort(frames_.begin(), frames_.end(),
-                     [](const TimedFrame& a, const TimedFrame& b) { return a.time_ns < b.time_ns; });
+    std::stable_sort(frames_.begin(), frames_.end(), [](const TimedFrame& a, const TimedFrame& b) {
+      return a.time_ns < b.time_ns;
+    });
   }
 
   std::vector<CapturedPacket> Packets() const {
@@ -308,7 +346,8 @@ class CapturePoint {
 bool WriteGzip(const std::string& path, const Bytes& bytes) {
   gzFile f = gzopen(path.c_str(), "wb6");
   if (f == nullptr) return false;
-  bool ok = gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())) == static_cast<int>(bytes.size());
+  bool ok = gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())) ==
+            static_cast<int>(bytes.size());
   return gzclose(f) == Z_OK && ok;
 }
 
@@ -335,14 +374,14 @@ LogPoint BuildLog(Scenario* s, const std::string& point, const std::string& watc
     int month = std::stoi(day.substr(5, 2));
     int dom = std::stoi(day.substr(8, 2));
     int64_t sod = local % 86400;
-    return fmt::format("{} {:2d} {:02d}:{:02d}:{:02d} fw1 kernel: [{}.{:06d}] ", kMonths[month - 1], dom,
-                       sod / 3600, sod / 60 % 60, sod % 60, 1000 + t_ns / kNs % 100000, 0);
+    return fmt::format("{} {:2d} {:02d}:{:02d}:{:02d} fw1 kernel: [{}.{:06d}] ", kMonths[month - 1],
+                       dom, sod / 3600, sod / 60 % 60, sod % 60, 1000 + t_ns / kNs % 100000, 0);
   };
   auto iso = [&](int64_t t_ns) {
     int64_t local = t_ns / kNs - 5 * 3600;  // written with an explicit -05:00 offset
     int64_t sod = ((local % 86400) + 86400) % 86400;
-    return fmt::format("{}T{:02d}:{:02d}:{:02d}.250000-05:00 fw1 kernel: ", DayText(local / 86400), sod / 3600,
-                       sod / 60 % 60, sod % 60);
+    return fmt::format("{}T{:02d}:{:02d}:{:02d}.250000-05:00 fw1 kernel: ", DayText(local / 86400),
+                       sod / 3600, sod / 60 % 60, sod % 60);
   };
   for (int i = 0; i < 1500; ++i) {
     int64_t t = (i % 5 == 0) ? s->EdgeTime() / kNs * kNs : s->Time(true);
@@ -351,39 +390,48 @@ LogPoint BuildLog(Scenario* s, const std::string& point, const std::string& watc
     const V4Address& src = s->Source();
     std::string srcs = V4Text(src);
     int kind = static_cast<int>(s->rng()() % 100);
-    std::string head = fmt::format("{}IN=eth0 OUT= MAC=00:16:3e:00:00:01:00:16:3e:00:00:02:08:00 SRC={} DST={} ",
-                                   kind % 2 ? "[UFW BLOCK] " : "DROP-IN: ", srcs, watched);
+    std::string head =
+        fmt::format("{}IN=eth0 OUT= MAC=00:16:3e:00:00:01:00:16:3e:00:00:02:08:00 SRC={} DST={} ",
+                    kind % 2 ? "[UFW BLOCK] " : "DROP-IN: ", srcs, watched);
     std::string text;
     if (kind < 50) {
       uint16_t port = s->Port();
-      text = stamp + head +
-             fmt::format("LEN=52 TOS=0x00 PREC=0x00 TTL=115 ID=2345 DF PROTO=TCP SPT=51234 DPT={} WINDOW=8192 "
-                         "RES=0x00 SYN URGP=0",
-                         port);
+      text =
+          stamp + head +
+          fmt::format(
+              "LEN=52 TOS=0x00 PREC=0x00 TTL=115 ID=2345 DF PROTO=TCP SPT=51234 DPT={} WINDOW=8192 "
+              "RES=0x00 SYN URGP=0",
+              port);
       out.accesses.push_back({t, point, PortText(kTcp, port), srcs});
     } else if (kind < 62) {
-      text = stamp + head + "LEN=420 TOS=0x00 PREC=0x00 TTL=52 ID=0 DF PROTO=UDP SPT=5070 DPT=5060 LEN=400";
+      text = stamp + head +
+             "LEN=420 TOS=0x00 PREC=0x00 TTL=52 ID=0 DF PROTO=UDP SPT=5070 DPT=5060 LEN=400";
       out.accesses.push_back({t, point, "5060/udp", srcs});
     } else if (kind < 72) {
-      text = stamp + head + "LEN=60 TOS=0x00 PREC=0x00 TTL=50 ID=77 PROTO=ICMP TYPE=8 CODE=0 ID=512 SEQ=1";
+      text = stamp + head +
+             "LEN=60 TOS=0x00 PREC=0x00 TTL=50 ID=77 PROTO=ICMP TYPE=8 CODE=0 ID=512 SEQ=1";
       out.accesses.push_back({t, point, "ICMP", srcs});
     } else if (kind < 75) {
       text = stamp + head + "LEN=48 TOS=0x00 PREC=0x00 TTL=50 ID=78 PROTO=47";
       out.accesses.push_back({t, point, "proto-47", srcs});
     } else if (kind < 80) {  // an ICMP error quoting the host's own packet: a reply
       text = stamp + head +
-             fmt::format("LEN=88 TOS=0x00 PREC=0xC0 TTL=60 ID=9 PROTO=ICMP TYPE=3 CODE=3 [SRC={} DST={} LEN=60 "
-                         "TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=UDP SPT=33000 DPT=53 LEN=40 ] ",
-                         watched, srcs);
+             fmt::format(
+                 "LEN=88 TOS=0x00 PREC=0xC0 TTL=60 ID=9 PROTO=ICMP TYPE=3 CODE=3 [SRC={} DST={} "
+                 "LEN=60 "
+                 "TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=UDP SPT=33000 DPT=53 LEN=40 ] ",
+                 watched, srcs);
       ++out.counters.icmp_own;
     } else if (kind < 84) {  // the host's own dropped outbound packet
-      text = stamp + fmt::format("DROP-OUT: IN= OUT=eth0 SRC={} DST={} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=5 DF "
-                                 "PROTO=TCP SPT=40000 DPT=25 WINDOW=64240 RES=0x00 SYN URGP=0",
-                                 watched, srcs);
+      text = stamp +
+             fmt::format(
+                 "DROP-OUT: IN= OUT=eth0 SRC={} DST={} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=5 DF "
+                 "PROTO=TCP SPT=40000 DPT=25 WINDOW=64240 RES=0x00 SYN URGP=0",
+                 watched, srcs);
       ++out.counters.outbound;
     } else if (kind < 92) {  // other lines of the same log
-      text = stamp.substr(0, stamp.find("kernel:")) + "sshd[811]: Failed password for root from " + srcs +
-             " port 41000 ssh2";
+      text = stamp.substr(0, stamp.find("kernel:")) + "sshd[811]: Failed password for root from " +
+             srcs + " port 41000 ssh2";
       ++out.counters.not_netfilter;
       --out.counters.packets;
     } else {  // a LOG line cut short before its ports
@@ -394,7 +442,8 @@ LogPoint BuildLog(Scenario* s, const std::string& point, const std::string& watc
     ++out.counters.packets;
     lines.push_back({t, text});
   }
-  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.t < b.t; });
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const Line& a, const Line& b) { return a.t < b.t; });
   for (const Line& l : lines) out.text += l.text + "\n";
   out.counters.accesses = out.accesses.size();
   return out;
@@ -403,7 +452,9 @@ LogPoint BuildLog(Scenario* s, const std::string& point, const std::string& watc
 // What stats --json must say, computed from the expected accesses.
 nlohmann::json ExpectedStats(const std::vector<ExpectedAccess>& all, const std::string& zone) {
   int64_t first = DaysFromCivil(2026, 11, 1), last = DaysFromCivil(2026, 11, 30);
-  std::map<std::tuple<int64_t, std::string, std::string>, std::pair<uint64_t, std::set<std::string>>> cells;
+  std::map<std::tuple<int64_t, std::string, std::string>,
+           std::pair<uint64_t, std::set<std::string>>>
+      cells;
   for (const ExpectedAccess& a : all) {
     int64_t day = LocalDay(zone, a.time_ns);
     if (day < first || day > last) continue;
@@ -426,7 +477,8 @@ nlohmann::json ExpectedStats(const std::vector<ExpectedAccess>& all, const std::
     d.first += cell.first;
     d.second += cell.second.size();
   }
-  auto sorted = [](const std::map<std::string, std::pair<uint64_t, uint64_t>>& m, const char* key, bool by_name) {
+  auto sorted = [](const std::map<std::string, std::pair<uint64_t, uint64_t>>& m, const char* key,
+                   bool by_name) {
     std::vector<std::tuple<std::string, uint64_t, uint64_t>> v;
     for (const auto& [name, f] : m) v.emplace_back(name, f.first, f.second);
     if (!by_name) {
@@ -436,24 +488,28 @@ nlohmann::json ExpectedStats(const std::vector<ExpectedAccess>& all, const std::
       });
     }
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& [name, a, s] : v) arr.push_back({{key, name}, {"accesses", a}, {"sources", s}});
+    for (const auto& [name, a, s] : v)
+      arr.push_back({{key, name}, {"accesses", a}, {"sources", s}});
     return arr;
   };
   uint64_t points = by_point.size();
   uint64_t denominator = points * 30;
   auto hundredths = [&](uint64_t n) {  // round half up to 2 decimals
-    return denominator == 0 ? 0.0 : std::floor(static_cast<double>(n * 200 + denominator) / (2 * denominator)) / 100.0;
+    return denominator == 0
+               ? 0.0
+               : std::floor(static_cast<double>(n * 200 + denominator) / (2 * denominator)) / 100.0;
   };
-  return {{"month", "2026-11"},
-          {"timezone", zone},
-          {"points", points},
-          {"days", 30},
-          {"accesses", accesses},
-          {"sources", sources},
-          {"per_point_per_day", {{"accesses", hundredths(accesses)}, {"sources", hundredths(sources)}}},
-          {"by_port", sorted(by_port, "port", false)},
-          {"by_day", sorted(by_day, "day", true)},
-          {"by_point", sorted(by_point, "point", false)}};
+  return {
+      {"month", "2026-11"},
+      {"timezone", zone},
+      {"points", points},
+      {"days", 30},
+      {"accesses", accesses},
+      {"sources", sources},
+      {"per_point_per_day", {{"accesses", hundredths(accesses)}, {"sources", hundredths(sources)}}},
+      {"by_port", sorted(by_port, "port", false)},
+      {"by_day", sorted(by_day, "day", true)},
+      {"by_point", sorted(by_point, "point", false)}};
 }
 
 std::string Bin() { return SCANSCOPE_BINARY; }
@@ -461,7 +517,9 @@ std::string Bin() { return SCANSCOPE_BINARY; }
 void ExpectCounters(const nlohmann::json& report, const ExpectedCounters& want, bool log) {
   SCOPED_TRACE(report.dump());
   const nlohmann::json& c = report["counters"];
-  auto get = [&](const std::string& name) -> uint64_t { return c.contains(name) ? c[name].get<uint64_t>() : 0; };
+  auto get = [&](const std::string& name) -> uint64_t {
+    return c.contains(name) ? c[name].get<uint64_t>() : 0;
+  };
   uint64_t malformed = 0;
   for (const auto& [name, v] : c.items()) {
     if (name.rfind("malformed.", 0) == 0) malformed += v.get<uint64_t>();
@@ -508,8 +566,9 @@ TEST_F(IngestStatsTest, FiguresMatchAnIndependentCountInEveryZone) {
     return *iface ? LinuxSll2(type, ip) : Ethernet(type, ip);
   };
   ng.Generate(3000, false);
-  ASSERT_TRUE(WriteFile(dir_.File("p-ng.pcapng"),
-                        PcapngFile({{.link_type = 1}, {.link_type = 276, .tsresol = 9}}, ng.Packets(), true)));
+  ASSERT_TRUE(WriteFile(
+      dir_.File("p-ng.pcapng"),
+      PcapngFile({{.link_type = 1}, {.link_type = 276, .tsresol = 9}}, ng.Packets(), true)));
 
   // Point 3: raw IP in a big-endian nanosecond pcap, gzip'd.
   CapturePoint raw("p-raw", {V4("203.0.113.5")}, &s);
@@ -536,22 +595,26 @@ TEST_F(IngestStatsTest, FiguresMatchAnIndependentCountInEveryZone) {
       {"p-eth", "192.0.2.10/32,2001:db8:10::/64", "p-eth.pcap", "", &eth.counters(), false},
       {"p-ng", "198.51.100.0/29", "p-ng.pcapng", "", &ng.counters(), false},
       {"p-raw", "203.0.113.5", "p-raw.pcap.gz", "", &raw.counters(), false},
-      {"p-log", "192.0.2.200/32", "kern.log", "--log-year 2026 --log-tz Asia/Tokyo", &log.counters, true},
+      {"p-log", "192.0.2.200/32", "kern.log", "--log-year 2026 --log-tz Asia/Tokyo", &log.counters,
+       true},
   };
   for (const Input& in : inputs) {
-    CommandResult r = RunCommand(fmt::format("{} ingest --json --db {} --tz UTC --point {} --watch {} {} {}", Bin(),
-                                             db, in.point, in.watch, in.extra, dir_.File(in.file)));
+    CommandResult r =
+        RunCommand(fmt::format("{} ingest --json --db {} --tz UTC --point {} --watch {} {} {}",
+                               Bin(), db, in.point, in.watch, in.extra, dir_.File(in.file)));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     nlohmann::json report = nlohmann::json::parse(r.out);
     ExpectCounters(report, *in.counters, in.log);
   }
-  for (const auto* p : {&eth, &ng, &raw}) all.insert(all.end(), p->accesses().begin(), p->accesses().end());
+  for (const auto* p : {&eth, &ng, &raw})
+    all.insert(all.end(), p->accesses().begin(), p->accesses().end());
   all.insert(all.end(), log.accesses.begin(), log.accesses.end());
 
   // The store kept UTC days; Tokyo and New York are built from the raw records.
   for (std::string zone : {"UTC", "Asia/Tokyo", "America/New_York"}) {
     SCOPED_TRACE(zone);
-    CommandResult r = RunCommand(fmt::format("{} stats --json --db {} --month 2026-11 --tz {}", Bin(), db, zone));
+    CommandResult r =
+        RunCommand(fmt::format("{} stats --json --db {} --month 2026-11 --tz {}", Bin(), db, zone));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     nlohmann::json got = nlohmann::json::parse(r.out);
     nlohmann::json want = ExpectedStats(all, zone);
@@ -569,18 +632,21 @@ TEST_F(IngestStatsTest, FiguresMatchAnIndependentCountInEveryZone) {
     std::vector<std::string> keys;
     nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(r.out);
     for (const auto& [k, v] : ordered.items()) keys.push_back(k);
-    EXPECT_EQ(keys, (std::vector<std::string>{"month", "timezone", "points", "days", "accesses", "sources",
-                                              "per_point_per_day", "by_port", "by_day", "by_point"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"month", "timezone", "points", "days", "accesses",
+                                              "sources", "per_point_per_day", "by_port", "by_day",
+                                              "by_point"}));
   }
 
   // Ingesting the same bytes again, even under another name, changes nothing.
-  CommandResult before = RunCommand(fmt::format("{} stats --json --db {} --month 2026-11 --tz UTC", Bin(), db));
+  CommandResult before =
+      RunCommand(fmt::format("{} stats --json --db {} --month 2026-11 --tz UTC", Bin(), db));
   std::filesystem::copy_file(dir_.File("p-eth.pcap"), dir_.File("renamed.pcap"));
   CommandResult again = RunCommand(fmt::format("{} ingest --db {} --point p-eth {} {}", Bin(), db,
                                                dir_.File("p-eth.pcap"), dir_.File("renamed.pcap")));
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("already ingested"), std::string::npos) << again.out;
-  CommandResult after = RunCommand(fmt::format("{} stats --json --db {} --month 2026-11 --tz UTC", Bin(), db));
+  CommandResult after =
+      RunCommand(fmt::format("{} stats --json --db {} --month 2026-11 --tz UTC", Bin(), db));
   EXPECT_EQ(before.out, after.out);
 
   CommandResult points = RunCommand(fmt::format("{} points --json --db {}", Bin(), db));
@@ -608,12 +674,15 @@ TEST_F(IngestStatsTest, EmptyMonthAndBadInputGetClearAnswers) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("Mars/Olympus"), std::string::npos) << r.err;
 
-  ASSERT_TRUE(WriteFile(dir_.File("junk.bin"), Bytes{0x00, 0x01, 0xfe, 0xff, 0x10, 0x80, 0x00, 0x00}));
-  r = RunCommand(fmt::format("{} ingest --db {} --point x --watch 192.0.2.1 {}", Bin(), db, dir_.File("junk.bin")));
+  ASSERT_TRUE(
+      WriteFile(dir_.File("junk.bin"), Bytes{0x00, 0x01, 0xfe, 0xff, 0x10, 0x80, 0x00, 0x00}));
+  r = RunCommand(fmt::format("{} ingest --db {} --point x --watch 192.0.2.1 {}", Bin(), db,
+                             dir_.File("junk.bin")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("junk.bin"), std::string::npos) << r.err;
 
-  r = RunCommand(fmt::format("{} ingest --db {} --point x --watch 192.0.2.300 {}", Bin(), db, dir_.File("junk.bin")));
+  r = RunCommand(fmt::format("{} ingest --db {} --point x --watch 192.0.2.300 {}", Bin(), db,
+                             dir_.File("junk.bin")));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("192.0.2.300"), std::string::npos) << r.err;
 
@@ -624,7 +693,8 @@ TEST_F(IngestStatsTest, EmptyMonthAndBadInputGetClearAnswers) {
   Bytes pcap = PcapFile(1, {{t, syn}, {t + kNs, syn}, {t + 2 * kNs, syn}});
   pcap.resize(pcap.size() - 10);
   ASSERT_TRUE(WriteFile(dir_.File("cut.pcap"), pcap));
-  r = RunCommand(fmt::format("{} ingest --json --db {} --point x --watch 192.0.2.1 {}", Bin(), db, dir_.File("cut.pcap")));
+  r = RunCommand(fmt::format("{} ingest --json --db {} --point x --watch 192.0.2.1 {}", Bin(), db,
+                             dir_.File("cut.pcap")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json rep = nlohmann::json::parse(r.out);
   EXPECT_EQ(rep["accesses"], 2);

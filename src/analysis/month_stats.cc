@@ -1,10 +1,10 @@
 #include "analysis/month_stats.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 namespace scanscope {
 
@@ -17,16 +17,15 @@ void SortByAccesses(std::vector<NamedFigure>* v) {
   });
 }
 
-std::string Hundredths(int64_t x100) {
-  return fmt::format("{}.{:02d}", x100 / 100, x100 % 100);
-}
+std::string Hundredths(int64_t x100) { return fmt::format("{}.{:02d}", x100 / 100, x100 % 100); }
 
 // "about 372": the per-point-per-day figure rounded half up to a whole number.
 uint64_t WholeFromHundredths(int64_t x100) { return static_cast<uint64_t>((x100 + 50) / 100); }
 
 std::string MonthName(unsigned month) {
-  static const char* kNames[] = {"January", "February", "March",     "April",   "May",      "June",
-                                 "July",    "August",   "September", "October", "November", "December"};
+  static const char* kNames[] = {"January",   "February", "March",    "April",
+                                 "May",       "June",     "July",     "August",
+                                 "September", "October",  "November", "December"};
   return kNames[(month - 1) % 12];
 }
 
@@ -139,7 +138,8 @@ std::string MonthStatsToText(const MonthStats& s) {
       "gross number of sources was {}: one monitoring point received about {} accesses from "
       "about {} sources per day.\n",
       period, WithThousands(s.accesses), s.points, s.points == 1 ? "" : "s",
-      WithThousands(s.sources), WithThousands(WholeFromHundredths(s.per_point_per_day_accesses_x100)),
+      WithThousands(s.sources),
+      WithThousands(WholeFromHundredths(s.per_point_per_day_accesses_x100)),
       WithThousands(WholeFromHundredths(s.per_point_per_day_sources_x100)));
   out += fmt::format(
       "(days in {}; per point per day = figure / ({} points x {} days) = {} accesses, {} "

@@ -6,10 +6,9 @@
 // (source, day, point, port type) rows, so every breakdown adds up exactly.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "common/time_zone.h"
@@ -26,8 +25,8 @@ struct NamedFigure {
 struct MonthStats {
   Month month;
   std::string timezone;
-  int points = 0;        // points with at least one access in the month
-  int days = 0;          // days in the month
+  int points = 0;  // points with at least one access in the month
+  int days = 0;    // days in the month
   uint64_t accesses = 0;
   uint64_t sources = 0;  // gross number of sources
   // Per point per day, rounded half up to 2 decimals, as hundredths.

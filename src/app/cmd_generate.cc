@@ -1,7 +1,6 @@
 // scanscope generate: a credible month of unwanted traffic for N points, as pcap files.
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "analysis/month_stats.h"
 #include "app/commands.h"

@@ -1,11 +1,10 @@
 // scanscope ingest: captures or firewall logs of one point into the store,
 // one atomic batch per file, with a summary of everything counted.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "analysis/month_stats.h"
 #include "app/commands.h"
@@ -138,15 +137,15 @@ int RunIngest(const IngestArgs& args) {
       PrintReport(*report);
     }
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!args.json) {
-    fmt::print("ingested {} file{} for point {}: {} packets, {} accesses in {:.2f} s ({}packets/s){}{}\n",
-               args.files.size() - failed - skipped, args.files.size() - failed - skipped == 1 ? "" : "s",
-               point->name, WithThousands(total_packets), WithThousands(total_accesses), seconds,
-               Rate(seconds > 0 ? total_packets / seconds : 0),
-               skipped ? fmt::format(", {} already ingested", skipped) : "",
-               failed ? fmt::format(", {} failed", failed) : "");
+    fmt::print(
+        "ingested {} file{} for point {}: {} packets, {} accesses in {:.2f} s ({}packets/s){}{}\n",
+        args.files.size() - failed - skipped, args.files.size() - failed - skipped == 1 ? "" : "s",
+        point->name, WithThousands(total_packets), WithThousands(total_accesses), seconds,
+        Rate(seconds > 0 ? total_packets / seconds : 0),
+        skipped ? fmt::format(", {} already ingested", skipped) : "",
+        failed ? fmt::format(", {} failed", failed) : "");
   }
   return failed ? 1 : 0;
 }

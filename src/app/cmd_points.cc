@@ -1,7 +1,7 @@
 // scanscope points: the monitoring points a store knows, with what was ingested for each.
-#include <map>
-
 #include <fmt/format.h>
+
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "analysis/month_stats.h"
@@ -44,10 +44,12 @@ int RunPoints(const PointsArgs& args) {
     return 0;
   }
   if (points->empty()) {
-    fmt::print("no monitoring points in this store yet (scanscope ingest --point NAME ... adds one)\n");
+    fmt::print(
+        "no monitoring points in this store yet (scanscope ingest --point NAME ... adds one)\n");
     return 0;
   }
-  fmt::print("{:<16} {:>8} {:>14}  {:<36} {}\n", "point", "batches", "accesses", "watch", "description");
+  fmt::print("{:<16} {:>8} {:>14}  {:<36} {}\n", "point", "batches", "accesses", "watch",
+             "description");
   for (const MonitoringPoint& p : *points) {
     const Ingested& in = by_point[p.name];
     fmt::print("{:<16} {:>8} {:>14}  {:<36} {}\n", p.name, WithThousands(in.batches),

@@ -1,8 +1,7 @@
 #include "app/config.h"
 
-#include <toml++/toml.h>
-
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 namespace scanscope {
 
@@ -36,13 +35,16 @@ Result<Config> LoadConfig(const std::string& path) {
   if (auto tz = root["report"]["timezone"].value<std::string>()) config.report_timezone = *tz;
   if (const toml::node* points = root.get("point")) {
     const toml::array* arr = points->as_array();
-    if (arr == nullptr) return Status::InvalidArgument(where(*points) + ": 'point' must be [[point]] tables");
+    if (arr == nullptr)
+      return Status::InvalidArgument(where(*points) + ": 'point' must be [[point]] tables");
     for (const toml::node& n : *arr) {
       const toml::table* t = n.as_table();
-      if (t == nullptr) return Status::InvalidArgument(where(n) + ": 'point' must be [[point]] tables");
+      if (t == nullptr)
+        return Status::InvalidArgument(where(n) + ": 'point' must be [[point]] tables");
       MonitoringPoint p;
       auto name = (*t)["name"].value<std::string>();
-      if (!name || name->empty()) return Status::InvalidArgument(where(n) + ": point without a name");
+      if (!name || name->empty())
+        return Status::InvalidArgument(where(n) + ": point without a name");
       p.name = *name;
       if (auto d = (*t)["description"].value<std::string>()) p.description = *d;
       std::string watch_text;

@@ -14,7 +14,8 @@ Result<Config> LoadConfigFor(const CommonArgs& args) {
 Result<std::unique_ptr<Store>> OpenStoreFor(const CommonArgs& args, const Config& config,
                                             const std::string& extra_zone) {
   std::string db = !args.db.empty() ? args.db : config.db;
-  if (db.empty()) return Status::InvalidArgument("no store given: use --db FILE (or store.db in --config)");
+  if (db.empty())
+    return Status::InvalidArgument("no store given: use --db FILE (or store.db in --config)");
   std::vector<TimeZone> zones;
   auto add = [&](const std::string& name) -> Status {
     auto z = TimeZone::Find(name);

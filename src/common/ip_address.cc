@@ -54,8 +54,8 @@ bool IpAddress::IsV4() const {
 }
 
 uint32_t IpAddress::V4() const {
-  return (uint32_t{bytes_[12]} << 24) | (uint32_t{bytes_[13]} << 16) |
-         (uint32_t{bytes_[14]} << 8) | bytes_[15];
+  return (uint32_t{bytes_[12]} << 24) | (uint32_t{bytes_[13]} << 16) | (uint32_t{bytes_[14]} << 8) |
+         bytes_[15];
 }
 
 std::string IpAddress::ToString() const {
@@ -98,9 +98,7 @@ std::optional<Prefix> Prefix::Parse(std::string_view text) {
   return Prefix(*addr, addr->IsV4() ? len + 96 : len);
 }
 
-std::string Prefix::ToString() const {
-  return base_.ToString() + "/" + std::to_string(length());
-}
+std::string Prefix::ToString() const { return base_.ToString() + "/" + std::to_string(length()); }
 
 std::optional<PrefixSet> PrefixSet::Parse(std::string_view text, std::string* error) {
   PrefixSet set;

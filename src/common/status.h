@@ -24,7 +24,9 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
@@ -50,7 +52,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: must not be OK
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
@@ -67,10 +69,10 @@ class [[nodiscard]] Result {
   Status status_;
 };
 
-#define SCANSCOPE_RETURN_IF_ERROR(expr)        \
-  do {                                         \
-    ::scanscope::Status _st = (expr);          \
-    if (!_st.ok()) return _st;                 \
+#define SCANSCOPE_RETURN_IF_ERROR(expr) \
+  do {                                  \
+    ::scanscope::Status _st = (expr);   \
+    if (!_st.ok()) return _st;          \
   } while (0)
 
 }  // namespace scanscope

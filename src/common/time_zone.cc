@@ -2,11 +2,10 @@
 
 #include <date/date.h>
 #include <date/tz.h>
+#include <fmt/format.h>
 
 #include <charconv>
 #include <chrono>
-
-#include <fmt/format.h>
 
 namespace scanscope {
 
@@ -95,8 +94,8 @@ int64_t TimeZone::OffsetSeconds(int64_t utc_ns) const {
 }
 
 int32_t TimeZone::LocalDay(int64_t utc_ns) const {
-  int64_t secs = utc_ns >= 0 ? utc_ns / kNanosPerSecond
-                             : -((-utc_ns + kNanosPerSecond - 1) / kNanosPerSecond);
+  int64_t secs =
+      utc_ns >= 0 ? utc_ns / kNanosPerSecond : -((-utc_ns + kNanosPerSecond - 1) / kNanosPerSecond);
   int64_t local = secs + OffsetSeconds(utc_ns);
   return static_cast<int32_t>(local >= 0 ? local / 86400 : -((-local + 86399) / 86400));
 }

@@ -1,6 +1,7 @@
 #include "ingest/ingest.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,10 +16,8 @@
 #include <functional>
 #include <future>
 #include <mutex>
-#include <thread>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace scanscope {
 
@@ -49,26 +48,30 @@ Result<InputFormat> DetectFormat(const std::string& path) {
     uint32_t magic;
     std::memcpy(&magic, h.data(), 4);
     if (magic == 0x0A0D0D0A) return InputFormat::kPcapng;
-    if (magic == 0xA1B2C3D4 || magic == 0xD4C3B2A1 || magic == 0xA1B23C4D ||
-        magic == 0x4D3CB2A1) {
+    if (magic == 0xA1B2C3D4 || magic == 0xD4C3B2A1 || magic == 0xA1B23C4D || magic == 0x4D3CB2A1) {
       return InputFormat::kPcap;
     }
   }
   if (LooksLikeCapture(bytes)) return InputFormat::kPcap;
   // Text: a firewall log if the first lines are text.
   size_t printable = 0;
-  for (unsigned char c : h) printable += (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
+  for (unsigned char c : h)
+    printable += (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
   if (printable * 100 >= h.size() * 95) return InputFormat::kNetfilter;
-  return Status::InvalidArgument(path +
-                                 ": not a pcap, pcapng or firewall log (use --format to say which)");
+  return Status::InvalidArgument(
+      path + ": not a pcap, pcapng or firewall log (use --format to say which)");
 }
 
 const char* FormatName(InputFormat f) {
   switch (f) {
-    case InputFormat::kPcap: return "pcap";
-    case InputFormat::kPcapng: return "pcapng";
-    case InputFormat::kNetfilter: return "netfilter";
-    case InputFormat::kAuto: return "auto";
+    case InputFormat::kPcap:
+      return "pcap";
+    case InputFormat::kPcapng:
+      return "pcapng";
+    case InputFormat::kNetfilter:
+      return "netfilter";
+    case InputFormat::kAuto:
+      return "auto";
   }
   return "?";
 }
@@ -313,7 +316,8 @@ Result<std::string> FileBatchId(const std::string& point, const std::string& pat
   XXH128_hash_t h{};
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
     // Mapped, not read: the capture reader maps the same pages right after.
-    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
+                       MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (map == MAP_FAILED) {
       Status s = Status::IoError(path + ": " + std::strerror(errno));
       ::close(fd);

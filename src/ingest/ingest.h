@@ -28,20 +28,20 @@ struct IngestOptions {
   std::string point;
   PrefixSet watched;
   InputFormat format = InputFormat::kAuto;
-  int log_year = 0;                      // 0: from the file's mtime, with a warning
-  TimeZone log_zone = TimeZone::Utc();   // zone of log stamps without an offset
+  int log_year = 0;                     // 0: from the file's mtime, with a warning
+  TimeZone log_zone = TimeZone::Utc();  // zone of log stamps without an offset
 };
 
 // Everything counted while ingesting one file: what the summary prints and
 // the ledger keeps.
 struct FileIngestReport {
   std::string path;
-  std::string format;           // "pcap", "pcapng", "netfilter"
+  std::string format;  // "pcap", "pcapng", "netfilter"
   std::string batch_id;
   bool already_ingested = false;
   uint64_t input_bytes = 0;
-  uint64_t packets = 0;         // frames read, or LOG lines parsed as packets
-  uint64_t lines = 0;           // log lines read (logs only)
+  uint64_t packets = 0;  // frames read, or LOG lines parsed as packets
+  uint64_t lines = 0;    // log lines read (logs only)
   uint64_t accesses = 0;
   uint64_t first_ns = 0, last_ns = 0;  // time span of the accesses
   ClassifyCounters classify;
@@ -49,7 +49,8 @@ struct FileIngestReport {
   CaptureCounters capture;
   LogCounters log;
   std::vector<std::string> warnings;
-  std::string stop_reason;      // non-empty when the file ended early (damage), still ingested up to there
+  std::string
+      stop_reason;  // non-empty when the file ended early (damage), still ingested up to there
   double seconds = 0;
 
   // Named counters, zero ones left out, in a stable order: "replies_excluded",
@@ -59,8 +60,8 @@ struct FileIngestReport {
 };
 
 // Progress of one file: bytes done of a total (0 when unknown), packets so far.
-using IngestProgress = std::function<void(uint64_t bytes_done, uint64_t bytes_total,
-                                          uint64_t packets)>;
+using IngestProgress =
+    std::function<void(uint64_t bytes_done, uint64_t bytes_total, uint64_t packets)>;
 
 // Ingests one file into `store` for options.point (which must exist in the
 // store). Returns the report; a Status only for failures that stored nothing

@@ -34,21 +34,34 @@ std::optional<PortType> PortType::FromCode(uint32_t code) {
   auto proto = static_cast<uint8_t>(code >> 16);
   auto port = static_cast<uint16_t>(code);
   switch (kind) {
-    case 0: if (proto == 6) return Tcp(port); break;
-    case 1: if (proto == 17) return Udp(port); break;
-    case 2: if (proto == 0 && port == 0) return Icmp(); break;
-    case 3: if (port == 0) return Protocol(proto); break;
-    default: break;
+    case 0:
+      if (proto == 6) return Tcp(port);
+      break;
+    case 1:
+      if (proto == 17) return Udp(port);
+      break;
+    case 2:
+      if (proto == 0 && port == 0) return Icmp();
+      break;
+    case 3:
+      if (port == 0) return Protocol(proto);
+      break;
+    default:
+      break;
   }
   return std::nullopt;
 }
 
 std::string PortType::ToString() const {
   switch (kind_) {
-    case PortKind::kTcp: return std::to_string(port_) + "/tcp";
-    case PortKind::kUdp: return std::to_string(port_) + "/udp";
-    case PortKind::kIcmp: return "ICMP";
-    case PortKind::kProtocol: return "proto-" + std::to_string(protocol_);
+    case PortKind::kTcp:
+      return std::to_string(port_) + "/tcp";
+    case PortKind::kUdp:
+      return std::to_string(port_) + "/udp";
+    case PortKind::kIcmp:
+      return "ICMP";
+    case PortKind::kProtocol:
+      return "proto-" + std::to_string(protocol_);
   }
   return "?";
 }

@@ -1,10 +1,9 @@
 #include "store/source_day.h"
 
-#include <thread>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <thread>
 
 #include "store/codec_util.h"
 

@@ -1,8 +1,7 @@
 #include "store/store.h"
 
-#include <thread>
-
 #include <algorithm>
+#include <thread>
 
 namespace scanscope {
 
@@ -58,7 +57,8 @@ Status IngestWriter::AddToDays(std::span<const AccessRecord> records) {
 }
 
 Status IngestWriter::AppendRaw(std::span<const AccessRecord> records) {
-  if (committed_ || raw_failed_) return Status::InvalidArgument("ingest: Add after Commit or error");
+  if (committed_ || raw_failed_)
+    return Status::InvalidArgument("ingest: Add after Commit or error");
   while (!records.empty()) {
     size_t room = kRawChunkRecords - raw_buffer_.size();
     size_t n = std::min(room, records.size());
