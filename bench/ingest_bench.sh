@@ -51,8 +51,8 @@ done
 end=$(date +%s.%N)
 secs=$(echo "$end - $start" | bc -l)
 rate=$(echo "$total_packets / $secs" | bc -l)
-replies=$(cat "$out"/ingest-*.json | grep -o '"\(reply\|icmp_error_about_own_traffic\)":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
-printf "   %'d packets in %.2f s = %'.0f packets/s end to end; peak memory %'d MiB; replies excluded %'d\n" \
+replies=$(cat "$out"/ingest-*.json | grep -o '"\(reply\|icmp_error_about_own_traffic\|neighbor_discovery\)":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
+printf "   %'d packets in %.2f s = %'.0f packets/s end to end; peak memory %'d MiB\n   inbound to watched addresses but not accesses (replies, ICMP errors about own traffic, neighbor discovery): %'d\n" \
   "$total_packets" "$secs" "$rate" $((peak_kib / 1024)) "${replies:-0}"
 
 echo "== scanscope stats --month $month"
@@ -111,7 +111,10 @@ for f in "${files[@]}"; do
     awk -F'|' -v point="$point" '{
       gsub(/ /, "", $2); gsub(/ /, "", $3); gsub(/ /, "", $4); gsub(/ /, "", $5)
       day = substr($1, 1, 10)
-      port = ($4 == "ICMP" || $4 == "ICMP6") ? "ICMP" : ($4 == "TCP" ? $3 "/tcp" : ($4 == "UDP" ? $3 "/udp" : "proto-" $4))
+      if ($4 == "ICMP" || $4 == "ICMP6" || $4 == "1" || $4 == "58") port = "ICMP"
+      else if ($4 == "TCP" || $4 == "6") port = $3 "/tcp"
+      else if ($4 == "UDP" || $4 == "17") port = $3 "/udp"
+      else port = "proto-" $4
       print day "\t" point "\t" port "\t" $2 "\t" $5 }'
 done > "$out/peer-a.tsv"
 end=$(date +%s.%N)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Style and static checks: every C++ file clang-formatted (.clang-format), and
+# clang-tidy (.clang-tidy: bug-prone and performance checks) over the parsers
+# of outside bytes, or over every source with --all. Needs a build dir with
+# compile_commands.json (default: build).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build=${BUILD_DIR:-build}
+status=0
+
+unformatted=$(git ls-files '*.cc' '*.h' | xargs clang-format --dry-run 2>&1 | grep -oP '^[^:]+\.(cc|h)(?=:)' | sort -u || true)
+if [[ -n $unformatted ]]; then
+  echo "lint: not clang-formatted (./run format fixes it):"; echo "$unformatted" | sed 's/^/  /'
+  status=1
+else
+  echo "lint: clang-format: every file formatted"
+fi
+
+if [[ ${1:-} == --all ]]; then
+  files=$(git ls-files 'src/*.cc' | grep -v '_test\.cc$')
+else
+  files=$(git ls-files 'src/capture/*.cc' 'src/decode/*.cc' 'src/classify/*.cc' | grep -v '_test\.cc$')
+fi
+if ! echo "$files" | xargs -P "$(nproc)" -n 1 clang-tidy -p "$build" --quiet > "$build/clang-tidy.log" 2>&1; then
+  status=1
+fi
+if grep -E "warning:|error:" "$build/clang-tidy.log" | grep -v "warnings generated" > "$build/clang-tidy.findings"; then
+  echo "lint: clang-tidy findings:"; sed 's/^/  /' "$build/clang-tidy.findings" | head -50
+  status=1
+else
+  echo "lint: clang-tidy: $(echo "$files" | wc -l) files, no findings"
+fi
+exit $status
