@@ -155,19 +155,68 @@ PortType PortTypeOf(const PacketView& p) {
 struct Classifier::State {
   explicit State(const ClassifyOptions& o)
       : replies(o.reply_window_ns, o.max_reply_flows),
+        remote_opened(o.reply_window_ns, o.max_reply_flows),
         fragments(o.fragment_window_ns, o.max_fragments) {}
 
+  // Flows the watched host started: inbound packets of these are replies.
   ExpiringTable<FlowKey, FlowKeyHash> replies;
+  // Flows without a handshake (UDP, other protocols) that a remote started
+  // with an access: the host's answers to them start no flow of its own.
+  ExpiringTable<FlowKey, FlowKeyHash> remote_opened;
   ExpiringTable<FragmentKey, FragmentKeyHash> fragments;
 
-  // Records the flow of a packet a watched address sent.
+  // Records the flow of a packet a watched address sent, when the host is
+  // the one who started it. Only such flows make later inbound packets
+  // replies: a honeypot's SYN-ACK or a closed port's RST answers a remote's
+  // SYN, so the remote's next packets (its ACK, its data, its retried SYN)
+  // are still accesses, as a default-deny firewall would have dropped them.
+  // - TCP: a SYN without ACK starts a flow. A SYN-ACK marks the flow as the
+  //   remote's; a RST starts nothing. Any other packet keeps alive the flow
+  //   it belongs to, and when neither side is known (a connection idle past
+  //   the window) it is taken as the host's, as before this rule.
+  // - ICMP: an echo request starts one (OutboundFlow).
+  // - UDP and other protocols: a packet starts one unless it answers a flow
+  //   the remote opened within the window.
   void RecordOutbound(int64_t time, const PacketView& p, ClassifyCounters* c) {
     FlowKey key;
     if (!OutboundFlow(p, &key)) return;
     replies.Advance(time);
+    remote_opened.Advance(time);
+    auto fresh = [&](const ExpiringTable<FlowKey, FlowKeyHash>& table) {
+      const auto* e = table.empty() ? nullptr : table.Find(key);
+      return e != nullptr && WithinWindow(time, e->time, window);
+    };
+    if (p.protocol == kProtoTcp) {
+      const bool syn = (p.tcp_flags & kTcpSyn) != 0, ack = (p.tcp_flags & kTcpAck) != 0;
+      if (syn && ack) {
+        remote_opened.Put(key, time, 0, 0);
+        return;
+      }
+      if ((p.tcp_flags & kTcpRst) != 0) return;
+      if (!syn && !fresh(replies) && fresh(remote_opened)) {
+        remote_opened.Put(key, time, 0, 0);  // the remote's connection goes on
+        return;
+      }
+    } else if (!IsIcmpProtocol(p.protocol) && fresh(remote_opened)) {
+      remote_opened.Put(key, time, 0, 0);  // the exchange goes on
+      return;
+    }
     replies.Put(key, time, 0, 0);
     c->reply_flows_evicted = replies.evicted();
   }
+
+  // Remembers that a remote opened a UDP (or other handshake-less) flow
+  // (TCP flows are marked by the host's SYN-ACK instead, which costs nothing
+  // for the many SYNs that are never answered).
+  void RecordRemoteOpened(int64_t time, const PacketView& p) {
+    if (p.protocol == kProtoTcp || IsIcmpProtocol(p.protocol)) return;
+    FlowKey key;
+    if (!InboundFlow(p, &key)) return;
+    remote_opened.Advance(time);
+    remote_opened.Put(key, time, 0, 0);
+  }
+
+  int64_t window = 0;
 
   // An inbound packet to a watched address from an unwatched one (or a logged
   // inbound drop to a watched address). `use_replies` is false for logs.
@@ -205,6 +254,7 @@ struct Classifier::State {
       }
     }
 
+    if (use_replies && result == ClassifyResult::kAccess) RecordRemoteOpened(time, p);
     if (p.is_fragment) {  // a first fragment: the rest take its port type and verdict
       fragments.Advance(time);
       fragments.Put(frag, time, port_type->Code(), static_cast<uint8_t>(result));
@@ -215,7 +265,9 @@ struct Classifier::State {
 };
 
 Classifier::Classifier(ClassifyOptions options)
-    : options_(std::move(options)), state_(std::make_unique<State>(options_)) {}
+    : options_(std::move(options)), state_(std::make_unique<State>(options_)) {
+  state_->window = options_.reply_window_ns;
+}
 
 Classifier::~Classifier() = default;
 

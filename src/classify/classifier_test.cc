@@ -581,3 +581,60 @@ TEST(ClassifierLoggedTest, IcmpErrorAndFragmentsInLogs) {
 
 }  // namespace
 }  // namespace scanscope
+
+namespace scanscope {
+namespace {
+
+// A honeypot answers: its SYN-ACK answers the remote's SYN, so everything
+// the remote sends on that connection stays an access; and a closed port's
+// RST does not turn the scanner's retried SYN into a reply.
+TEST(ClassifierInitiatorTest, AnswersToRemoteConnectionsStartNoFlow) {
+  Classifier c(Watching("192.0.2.10"));
+  AccessRecord r;
+  const char* host = "192.0.2.10";
+  const char* scanner = "198.51.100.77";
+  EXPECT_EQ(c.Classify(kT0, Tcp(scanner, 40000, host, 22, kTcpSyn), &r), ClassifyResult::kAccess);
+  EXPECT_EQ(c.Classify(kT0 + 1, Tcp(host, 22, scanner, 40000, kTcpSyn | kTcpAck), &r),
+            ClassifyResult::kOutbound);
+  EXPECT_EQ(c.Classify(kT0 + 2, Tcp(scanner, 40000, host, 22, kTcpAck), &r),
+            ClassifyResult::kAccess);
+  EXPECT_EQ(c.Classify(kT0 + 3, Tcp(host, 22, scanner, 40000, kTcpAck | kTcpPsh), &r),
+            ClassifyResult::kOutbound);
+  EXPECT_EQ(c.Classify(kT0 + 4, Tcp(scanner, 40000, host, 22, kTcpAck | kTcpPsh), &r),
+            ClassifyResult::kAccess);
+  EXPECT_EQ(r.port_type.ToString(), "22/tcp");
+  // A closed port: RST, then the scanner retries the same SYN.
+  EXPECT_EQ(c.Classify(kT0 + 5, Tcp(scanner, 40001, host, 445, kTcpSyn), &r),
+            ClassifyResult::kAccess);
+  EXPECT_EQ(c.Classify(kT0 + 6, Tcp(host, 445, scanner, 40001, kTcpRst | kTcpAck), &r),
+            ClassifyResult::kOutbound);
+  EXPECT_EQ(c.Classify(kT0 + 3 * kSecond, Tcp(scanner, 40001, host, 445, kTcpSyn), &r),
+            ClassifyResult::kAccess);
+  EXPECT_EQ(c.counters().Get(ClassifyResult::kAccess), 5u);
+  EXPECT_EQ(c.counters().Get(ClassifyResult::kReply), 0u);
+
+  // The host's own connection is still recognised.
+  EXPECT_EQ(c.Classify(kT0 + 10, Tcp(host, 50000, scanner, 443, kTcpSyn), &r),
+            ClassifyResult::kOutbound);
+  EXPECT_EQ(c.Classify(kT0 + 11, Tcp(scanner, 443, host, 50000, kTcpSyn | kTcpAck), &r),
+            ClassifyResult::kReply);
+}
+
+TEST(ClassifierInitiatorTest, UdpAnswersToRemoteQueriesStartNoFlow) {
+  Classifier c(Watching("192.0.2.10"));
+  AccessRecord r;
+  const char* host = "192.0.2.10";
+  const char* remote = "198.51.100.9";
+  // A remote asks the host's DNS server twice; the host answers in between.
+  EXPECT_EQ(c.Classify(kT0, Udp(remote, 5353, host, 53), &r), ClassifyResult::kAccess);
+  EXPECT_EQ(c.Classify(kT0 + 1, Udp(host, 53, remote, 5353), &r), ClassifyResult::kOutbound);
+  EXPECT_EQ(c.Classify(kT0 + kSecond, Udp(remote, 5353, host, 53), &r), ClassifyResult::kAccess);
+  // The host asks a remote resolver: the answer is a reply.
+  EXPECT_EQ(c.Classify(kT0 + 2 * kSecond, Udp(host, 33000, remote, 53), &r),
+            ClassifyResult::kOutbound);
+  EXPECT_EQ(c.Classify(kT0 + 2 * kSecond + 5, Udp(remote, 53, host, 33000), &r),
+            ClassifyResult::kReply);
+}
+
+}  // namespace
+}  // namespace scanscope
