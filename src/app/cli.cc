@@ -1,8 +1,8 @@
 #include "app/cli.h"
 
-#include <CLI/CLI.hpp>
-
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "app/commands.h"
 
@@ -28,7 +28,8 @@ int RunCli(int argc, char** argv) {
   app.set_version_flag("--version", "scanscope 0.1.0");
 
   GenerateArgs gen;
-  auto* g = app.add_subcommand("generate", "write a month of generated traffic for N points as pcap files");
+  auto* g = app.add_subcommand("generate",
+                               "write a month of generated traffic for N points as pcap files");
   g->add_option("--month", gen.month, "month to generate, YYYY-MM")->required();
   g->add_option("--points", gen.points, "number of monitoring points")->check(CLI::Range(1, 1000));
   g->add_option("--packets", gen.packets, "packets in all (all points, all kinds)")
@@ -38,7 +39,8 @@ int RunCli(int argc, char** argv) {
   g->add_option("--tz", gen.tz, "zone of the daily rhythm (default: UTC)");
 
   IngestArgs ing;
-  auto* i = app.add_subcommand("ingest", "read captures or firewall logs of one point into the store");
+  auto* i =
+      app.add_subcommand("ingest", "read captures or firewall logs of one point into the store");
   AddCommon(i, &ing.common, true);
   i->add_option("--point", ing.point, "monitoring point name")->required();
   i->add_option("--watch", ing.watch, "watched addresses: CIDR[,CIDR...] (default: from --config)");
@@ -51,10 +53,13 @@ int RunCli(int argc, char** argv) {
   i->add_option("--tz", ing.tz, "also keep days in this zone (default: the config's report zone)");
   i->add_flag("--json", ing.json, "print each file's report as a JSON line");
   i->add_flag("--quiet", ing.quiet, "no progress, only errors and the summary");
-  i->add_option("files", ing.files, "pcap, pcapng or log files (.gz too)")->required()->check(CLI::ExistingFile);
+  i->add_option("files", ing.files, "pcap, pcapng or log files (.gz too)")
+      ->required()
+      ->check(CLI::ExistingFile);
 
   StatsArgs st;
-  auto* s = app.add_subcommand("stats", "the month's figures: accesses, sources, per point per day, breakdowns");
+  auto* s = app.add_subcommand(
+      "stats", "the month's figures: accesses, sources, per point per day, breakdowns");
   AddCommon(s, &st.common, true);
   s->add_option("--month", st.month, "YYYY-MM")->required();
   s->add_option("--tz", st.tz, "zone of the days (default: the config's report zone, else UTC)");
