@@ -1,30 +1,8 @@
-// libFuzzer target: pcapng bytes (plain or gzip) through the capture reader and
-// decode. Every frame is decoded, so decode sees whatever the reader yields.
-// Seeds: fuzz/corpus/pcapng/.
+// libFuzzer target: pcapng bytes (plain or gzip) through the capture reader,
+// decode and classify (fuzz/capture_fuzz.h). Seeds: fuzz/corpus/pcapng/.
 
-#include <cstddef>
-#include <cstdint>
-#include <span>
-
-#include "capture/capture_file.h"
-#include "decode/decoder.h"
+#include "capture_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace scanscope;
-  auto reader = OpenCaptureBuffer(std::span<const uint8_t>(data, size), CaptureFormat::kPcapng);
-  (void)LooksLikeCapture(std::span<const uint8_t>(data, size));
-  if (!reader.ok()) return 0;
-  CaptureFile& file = **reader;
-  Frame frame;
-  uint64_t frames = 0;
-  while (file.Next(&frame)) {
-    ++frames;
-    PacketView packet;
-    (void)DecodeFrame(frame.link_type, frame.data, &packet);
-  }
-  // Counters must agree with what was delivered; bytes never pass the input.
-  if (file.counters().frames != frames) __builtin_trap();
-  if (file.counters().bytes > size) __builtin_trap();
-  if (file.Next(&frame)) __builtin_trap();
-  return 0;
+  return scanscope::FuzzCaptureBytes(data, size, scanscope::CaptureFormat::kPcapng);
 }
