@@ -435,12 +435,13 @@ MonthCase BuildMonth(uint64_t seed, int event_count) {
         e.notable = e.added >= 0.001 * f;
         break;
       case FindingKind::kConcentration:
-        // One source: at least 0.5% of the month and half of the port on its days.
-        e.notable = e.added >= 0.005 * f && e.added >= 0.5 * observed;
+        // One source: at least 0.5% of the month (0.25% when it came back on 2
+        // days or more) and half of the port on its days.
+        e.notable = e.added >= (days >= 2 ? 0.0025 : 0.005) * f && e.added >= 0.5 * observed;
         break;
       case FindingKind::kFall:
-        // A port of at least 1% of the traffic losing at least half, for 4 days or more.
-        e.notable = mix[k].share >= 0.01 && e.drop >= 0.5 && days >= 4;
+        // A port of at least 1% of the traffic losing at least 60%, for 4 days or more.
+        e.notable = mix[k].share >= 0.01 && e.drop >= 0.6 && days >= 4;
         break;
     }
   }

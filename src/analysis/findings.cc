@@ -262,11 +262,16 @@ std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOpti
         top_point += cell(d).top_point_accesses;
         single += std::max(0.0, static_cast<double>(cell(d).top_source_accesses) - usual_top);
       }
-      const double source = static_cast<double>(main_source(r.first, r.last).second);
+      const auto [main_id, main_accesses] = main_source(r.first, r.last);
+      const double source = static_cast<double>(main_accesses);
+      int main_days = 0;
+      for (int d = r.first; d <= r.last; ++d) main_days += cell(d).top_source_id == main_id;
       double period = static_cast<double>(std::max<uint64_t>(x.period_accesses, 1));
       if (source >= o.concentration_share * period) {
-        // One source made most of it: news only when that source is large.
-        if (source < o.concentration_floor * f) continue;
+        // One source made most of it: news only when that source is large;
+        // coming back on several days it is intent, and half the size will do.
+        double floor = o.concentration_floor * f * (main_days >= 2 ? 0.5 : 1.0);
+        if (source < floor) continue;
         x.kind = FindingKind::kConcentration;
       } else if (excess - single < o.surge_floor * f || !drew_sources) {
         // What rose is one big source a day (a different one each day) or a
@@ -294,10 +299,15 @@ std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOpti
       }
       for (const Run& r : Runs(down)) {
         int down_days = 0, alarm = -1;
+        double sum = 0;
         for (int d = r.first; d <= r.last; ++d) {
-          if (down[static_cast<size_t>(d)] && ++down_days == o.fall_days) alarm = d;
+          sum += static_cast<double>(cell(d).accesses);
+          if (down[static_cast<size_t>(d)] && ++down_days >= o.fall_days && alarm < 0 &&
+              sum <= o.fall_mean * ba.median * (d - r.first + 1)) {
+            alarm = d;
+          }
         }
-        if (alarm < 0) continue;
+        if (alarm < 0 || sum > o.fall_mean * ba.median * (r.last - r.first + 1)) continue;
         Finding x;
         x.kind = FindingKind::kFall;
         fill(&x, r.first, r.last);

@@ -73,12 +73,14 @@ struct FindingOptions {
   double new_floor = 0.0007;           // a new port's month accesses >= this x F
   double new_history = 0.02;           // "negligible" before: history accesses <= this x month's
   double concentration_share = 0.5;    // one source >= this share of the run's accesses
-  double concentration_floor = 0.004;  // ... and >= this x F
+  double concentration_floor = 0.004;  // ... and >= this x F (half that when it is the
+                                       // day's largest source on 2 days or more)
   double point_share = 0.75;           // one point >= this share of a surge's excess: concentration
   double fall_level = 0.008;           // a port that may fall: baseline daily >= this x F / days
   double fall_ratio = 0.7;             // a day is down at <= this x the baseline median
   double fall_z = 2.0;                 // ... and this many sigmas below it
   int fall_days = 3;                   // down days in a run
+  double fall_mean = 0.55;             // ... whose mean is <= this x the baseline median
 };
 
 enum class FindingKind { kSurge, kNew, kConcentration, kFall };

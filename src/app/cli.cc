@@ -65,6 +65,14 @@ int RunCli(int argc, char** argv) {
   s->add_option("--tz", st.tz, "zone of the days (default: the config's report zone, else UTC)");
   s->add_flag("--json", st.json, "machine output");
 
+  FindingsArgs fi;
+  auto* f = app.add_subcommand(
+      "findings", "the month's peculiar accesses: surges, new ports, concentrations, falls");
+  AddCommon(f, &fi.common, true);
+  f->add_option("--month", fi.month, "YYYY-MM")->required();
+  f->add_option("--tz", fi.tz, "zone of the days (default: the config's report zone, else UTC)");
+  f->add_flag("--json", fi.json, "machine output");
+
   PointsArgs pt;
   auto* p = app.add_subcommand("points", "list the monitoring points in the store");
   AddCommon(p, &pt.common, true);
@@ -80,6 +88,7 @@ int RunCli(int argc, char** argv) {
     if (i->parsed()) return RunIngest(ing);
     if (s->parsed()) return RunStats(st);
     if (p->parsed()) return RunPoints(pt);
+    if (f->parsed()) return RunFindings(fi);
   } catch (const std::exception& e) {
     fmt::print(stderr, "scanscope: {}\n", e.what());
     return 2;

@@ -47,6 +47,14 @@ struct StatsArgs {
 };
 int RunStats(const StatsArgs& args);
 
+struct FindingsArgs {
+  CommonArgs common;
+  std::string month;
+  std::string tz;
+  bool json = false;
+};
+int RunFindings(const FindingsArgs& args);
+
 struct PointsArgs {
   CommonArgs common;
   bool json = false;
