@@ -121,6 +121,9 @@ std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOpti
   const double fs = static_cast<double>(std::max<uint64_t>(input.month_sources, 1));
   const double average_day = f / m;
   const bool has_history = input.history_days_with_data >= o.min_history_days;
+  auto watched = [&](int i) {
+    return input.history_has_data.empty() || input.history_has_data[static_cast<size_t>(i)];
+  };
 
   for (const PortSeries& series : input.ports) {
     if (static_cast<int>(series.days.size()) != h + m) continue;  // malformed input: skip
@@ -128,10 +131,14 @@ std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOpti
       return series.days[static_cast<size_t>(h + month_day)];
     };
     std::vector<double> base_a, base_s;
+    // The baseline: the last baseline_days history days with data (newest
+    // first in base_a).
     if (has_history) {
-      for (int i = std::max(0, h - o.baseline_days); i < h; ++i) {
-        base_a.push_back(static_cast<double>(series.days[static_cast<size_t>(i)].accesses));
-        base_s.push_back(static_cast<double>(series.days[static_cast<size_t>(i)].sources));
+      for (int i = h - 1; i >= 0 && static_cast<int>(base_a.size()) < o.baseline_days; --i) {
+        if (!watched(i)) continue;
+        const DayCell& c = series.days[static_cast<size_t>(i)];
+        base_a.push_back(static_cast<double>(c.accesses));
+        base_s.push_back(static_cast<double>(c.sources));
       }
     } else {
       for (int d = 0; d < m; ++d) {
@@ -141,6 +148,20 @@ std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOpti
     }
     const Baseline ba = RobustBaseline(base_a);
     const Baseline bs = RobustBaseline(base_s);
+    // A port still in a fall when the month starts (its last week well
+    // below the rest of the window): rising back to the level before the
+    // fall is a recovery, not a surge.
+    double recovery_level = ba.median;
+    if (has_history && base_a.size() >= 14) {
+      double last_week = Median({base_a.begin(), base_a.begin() + 7});
+      std::vector<double> rest(base_a.begin() + 7, base_a.end());
+      if (last_week <= o.fall_ratio * Median(rest)) {
+        // The level before the fall: the upper quartile of the rest.
+        size_t q = rest.size() * 3 / 4;
+        std::nth_element(rest.begin(), rest.begin() + static_cast<ptrdiff_t>(q), rest.end());
+        recovery_level = std::max(ba.median, rest[q]);
+      }
+    }
     double history_total = 0, month_total = 0;
     for (int i = 0; i < h; ++i) {
       history_total += static_cast<double>(series.days[static_cast<size_t>(i)].accesses);
@@ -251,6 +272,18 @@ std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOpti
         if (alarm < 0 && persistent && excess >= o.surge_floor * f) alarm = d;
       }
       if (alarm < 0) continue;
+      double above_before = 0;
+      for (int d = r.first; d <= r.last; ++d) {
+        above_before += static_cast<double>(cell(d).accesses) - recovery_level;
+      }
+      // Already high on the month's first day: back to where it was before.
+      if (r.first == 0 && above_before < o.surge_floor * f) continue;
+      // Without history the baseline is the month's own median: a long run
+      // from the month's first or to its last day is a level shift that
+      // cannot be judged (a fall in the other part of the month looks alike).
+      if (!has_history && (r.first == 0 || r.last == m - 1) && (r.last - r.first + 1) * 3 >= m) {
+        continue;
+      }
       Finding x;
       fill(&x, r.first, r.last);
       x.alarm_day = input.month.first_day + alarm;
@@ -267,7 +300,7 @@ std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOpti
       int main_days = 0;
       for (int d = r.first; d <= r.last; ++d) main_days += cell(d).top_source_id == main_id;
       double period = static_cast<double>(std::max<uint64_t>(x.period_accesses, 1));
-      if (source >= o.concentration_share * period) {
+      if (source >= o.concentration_share * std::max(excess, 1.0)) {
         // One source made most of it: news only when that source is large;
         // coming back on several days it is intent, and half the size will do.
         double floor = o.concentration_floor * f * (main_days >= 2 ? 0.5 : 1.0);
@@ -282,6 +315,45 @@ std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOpti
       } else {
         x.kind = FindingKind::kSurge;
       }
+      out.push_back(std::move(x));
+    }
+
+    // Concentration seen in the largest rows: days whose largest single
+    // source is many times the usual largest and lifts the port, grouped
+    // into runs; a run counts when one source made it and is large enough.
+    std::vector<bool> hot(static_cast<size_t>(m), false);
+    for (int d = 0; d < m; ++d) {
+      double top = static_cast<double>(cell(d).top_source_accesses);
+      double rise = static_cast<double>(cell(d).accesses) - ba.median;
+      hot[static_cast<size_t>(d)] = top >= o.concentration_top * std::max(usual_top, 1.0) &&
+                                    top >= o.day_floor * f && rise >= 0.5 * (top - usual_top);
+    }
+    for (const Run& r : Runs(hot)) {
+      bool covered = false;
+      for (const Finding& y : out) {
+        covered =
+            covered || (y.port == series.port && y.first_day <= input.month.first_day + r.last &&
+                        y.last_day >= input.month.first_day + r.first);
+      }
+      if (covered) continue;
+      const auto [main_id, main_accesses] = main_source(r.first, r.last);
+      int first = -1, last = -1, days = 0, alarm = -1;
+      double cumulative = 0;
+      for (int d = r.first; d <= r.last; ++d) {
+        if (cell(d).top_source_id != main_id) continue;
+        if (first < 0) first = d;
+        last = d;
+        ++days;
+        cumulative += static_cast<double>(cell(d).top_source_accesses);
+        double floor = o.concentration_floor * f * (days >= 2 ? 0.5 : 1.0);
+        if (alarm < 0 && cumulative >= floor) alarm = d;
+      }
+      (void)main_accesses;
+      if (alarm < 0) continue;
+      Finding x;
+      x.kind = FindingKind::kConcentration;
+      fill(&x, first, last);
+      x.alarm_day = input.month.first_day + alarm;
       out.push_back(std::move(x));
     }
 
@@ -354,6 +426,10 @@ Result<FindingInput> BuildFindingInput(Store& store, const Month& month, const T
     }
   }
   input.history_days_with_data = static_cast<int>(history_days_seen.size());
+  input.history_has_data.assign(static_cast<size_t>(history_days), false);
+  for (int32_t day : history_days_seen) {
+    input.history_has_data[static_cast<size_t>(day - first)] = true;
+  }
   input.points = static_cast<int>(points.size());
   Status st = store.ScanBlocks(
       zone, month.first_day, last, [&](const std::string&, const SourceDayBlock& block) {

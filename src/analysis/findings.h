@@ -51,6 +51,9 @@ struct FindingInput {
   // Days of the history that the store has any data for. A port absent from
   // a history that holds no data at all is not "new": nothing was watched.
   int history_days_with_data = 0;
+  // Per history day: whether the store has any data that day. Days without
+  // data stay out of the baselines. Empty: every history day has data.
+  std::vector<bool> history_has_data;
   int points = 0;               // points active in the month
   uint64_t month_accesses = 0;  // all port types, the month's days
   uint64_t month_sources = 0;   // gross sources, all port types, the month's days
@@ -75,6 +78,7 @@ struct FindingOptions {
   double concentration_share = 0.5;    // one source >= this share of the run's accesses
   double concentration_floor = 0.004;  // ... and >= this x F (half that when it is the
                                        // day's largest source on 2 days or more)
+  double concentration_top = 2;        // a day's largest source >= this x the month's usual largest
   double point_share = 0.75;           // one point >= this share of a surge's excess: concentration
   double fall_level = 0.008;           // a port that may fall: baseline daily >= this x F / days
   double fall_ratio = 0.7;             // a day is down at <= this x the baseline median
