@@ -568,27 +568,41 @@ std::string FindingParagraph(const Finding& x, const Month& month,
           "{}: {} accesses {}{}.",
           port, previous, part, WithThousands(x.period_accesses), period, points_words());
       if (share >= 0.5) {
-        text += fmt::format(
-            " The cause was intensive access from a specific source address ({}), which sent "
-            "{} of them.",
-            source_words(x.top_sources[0]), Percent1(share));
+        text += fmt::format(" {} of them came from a specific source address ({}).",
+                            Percent1(share), source_words(x.top_sources[0]));
       }
       break;
     }
     case FindingKind::kConcentration: {
-      text = fmt::format("Accesses to the port {} were concentrated {}{}: {} accesses", port,
-                         period, points_words(), WithThousands(x.period_accesses));
-      if (share >= 0.5) {
-        text += fmt::format(", {} of them from one specific source address ({})", Percent1(share),
-                            source_words(x.top_sources[0]));
-      } else if (!x.points.empty() && x.period_accesses > 0) {
-        text += fmt::format(", {} of them at {}",
-                            Percent1(static_cast<double>(x.points[0].accesses) /
-                                     static_cast<double>(x.period_accesses)),
-                            x.points[0].point);
+      const std::string usual =
+          WithThousands(static_cast<uint64_t>(std::llround(x.baseline_accesses)));
+      // The excess is one source's when that source alone covers most of it.
+      bool one_source = !x.top_sources.empty() &&
+                        static_cast<double>(x.top_sources[0].accesses) >=
+                            0.5 * static_cast<double>(std::max<int64_t>(x.excess_accesses, 1));
+      if (one_source) {
+        const FindingSource& s = x.top_sources[0];
+        std::string where = s.points.size() == 1
+                                ? fmt::format(" at one monitoring point ({})", s.points[0])
+                                : fmt::format(" at {} monitoring points", s.points.size());
+        text = fmt::format(
+            "Accesses to the port {} were intensively made {} by a specific source address ({})"
+            "{}: {} accesses, against about {} accesses a day to that port from all sources "
+            "usually ({} in all over those days).",
+            port, period, source_words(s), where, WithThousands(s.accesses), usual,
+            WithThousands(x.period_accesses));
+      } else {
+        std::string where =
+            x.points.empty() ? std::string("one monitoring point") : x.points[0].point;
+        double point_share = x.points.empty() || x.period_accesses == 0
+                                 ? 0
+                                 : static_cast<double>(x.points[0].accesses) /
+                                       static_cast<double>(x.period_accesses);
+        text = fmt::format(
+            "Accesses to the port {} were concentrated on one monitoring point ({}) {}: {} of "
+            "{} accesses, against about {} accesses a day usually.",
+            port, where, period, Percent1(point_share), WithThousands(x.period_accesses), usual);
       }
-      text += fmt::format(", against about {} accesses a day usually.",
-                          WithThousands(static_cast<uint64_t>(std::llround(x.baseline_accesses))));
       break;
     }
     case FindingKind::kFall: {
