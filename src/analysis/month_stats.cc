@@ -39,6 +39,14 @@ int64_t RoundedHundredths(uint64_t numerator, uint64_t denominator) {
   return static_cast<int64_t>(q * 100 + (r * 200 + denominator) / (2 * denominator));
 }
 
+std::string Percent1(uint64_t part, uint64_t total) {
+  if (total == 0) return "0.0";
+  // Tenths of a percent, half up, in integers: round(1000 part / total).
+  uint64_t q = part / total, r = part % total;
+  uint64_t tenths = q * 1000 + (r * 2000 + total) / (2 * total);
+  return fmt::format("{}.{}", tenths / 10, tenths % 10);
+}
+
 std::string WithThousands(uint64_t v) {
   std::string digits = std::to_string(v);
   std::string out;
@@ -158,15 +166,15 @@ std::string MonthStatsToText(const MonthStats& s) {
         rest_s += f.sources;
         continue;
       }
-      out += fmt::format("  {:<12} {:>14} {:>6.1f}% {:>12} {:>6.1f}%\n", f.name,
-                         WithThousands(f.accesses), 100.0 * f.accesses / s.accesses,
-                         WithThousands(f.sources), 100.0 * f.sources / s.sources);
+      out += fmt::format("  {:<12} {:>14} {:>6}% {:>12} {:>6}%\n", f.name,
+                         WithThousands(f.accesses), Percent1(f.accesses, s.accesses),
+                         WithThousands(f.sources), Percent1(f.sources, s.sources));
     }
     if (v.size() > limit) {
-      out += fmt::format("  {:<12} {:>14} {:>6.1f}% {:>12} {:>6.1f}%\n",
+      out += fmt::format("  {:<12} {:>14} {:>6}% {:>12} {:>6}%\n",
                          fmt::format("others ({})", v.size() - limit), WithThousands(rest_a),
-                         100.0 * rest_a / s.accesses, WithThousands(rest_s),
-                         100.0 * rest_s / s.sources);
+                         Percent1(rest_a, s.accesses), WithThousands(rest_s),
+                         Percent1(rest_s, s.sources));
     }
     out += "\n";
   };

@@ -51,6 +51,10 @@ nlohmann::ordered_json MonthStatsToJson(const MonthStats& stats);
 // Human text that reads like the reference's first paragraph, then tables.
 std::string MonthStatsToText(const MonthStats& stats);
 
+// A ratio as DESIGN.md defines it: part/total in percent, rounded half up to
+// one decimal, exactly ("12.3"); "0.0" when total is 0.
+std::string Percent1(uint64_t part, uint64_t total);
+
 // 1234567 -> "1,234,567".
 std::string WithThousands(uint64_t v);
 

@@ -1,0 +1,28 @@
+#include "analysis/month_stats.h"
+
+#include <gtest/gtest.h>
+
+namespace scanscope {
+namespace {
+
+TEST(MonthStatsTest, RoundingIsExactHalfUp) {
+  // 115,336 accesses / (10 points x 31 days) = 372.051...; 36,779 / 310 = 118.641...
+  EXPECT_EQ(RoundedHundredths(115336, 310), 37205);
+  EXPECT_EQ(RoundedHundredths(36779, 310), 11864);
+  EXPECT_EQ(RoundedHundredths(1, 8), 13);  // 0.125 -> 0.13 (half up, no binary error)
+  EXPECT_EQ(RoundedHundredths(5, 0), 0);
+  EXPECT_EQ(Percent1(1, 8), "12.5");
+  EXPECT_EQ(Percent1(1, 16), "6.3");  // 6.25 -> 6.3
+  EXPECT_EQ(Percent1(245, 1000), "24.5");
+  EXPECT_EQ(Percent1(2, 3), "66.7");
+  EXPECT_EQ(Percent1(7, 7), "100.0");
+  EXPECT_EQ(Percent1(0, 0), "0.0");
+  EXPECT_EQ(WithThousands(0), "0");
+  EXPECT_EQ(WithThousands(999), "999");
+  EXPECT_EQ(WithThousands(1000), "1,000");
+  EXPECT_EQ(WithThousands(115336), "115,336");
+  EXPECT_EQ(WithThousands(1234567890), "1,234,567,890");
+}
+
+}  // namespace
+}  // namespace scanscope
