@@ -14,7 +14,24 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev clang clang-format clang-tidy libclang-rt-14-dev
   # peers for the benchmark and test tools
   sqlite3 nfdump tcpdump time gawk bc python3
+  # the report's browser test (tests/browser): headless Chromium, driven from Node
+  chromium fonts-dejavu-core nodejs
 )
+
+# npm packages, installed into the repo from the committed lock files.
+npm_steps() {
+  local root
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  # playwright-core drives /usr/bin/chromium in the report's browser test.
+  if ! command -v npm >/dev/null; then  # Debian's nodejs comes without npm
+    echo "setup: installing npm"
+    ${sudo:-} apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  if [[ ! -d "$root/tests/browser/node_modules/playwright-core" ]]; then
+    echo "setup: npm ci in tests/browser"
+    (cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -22,8 +39,11 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages present"
+  npm_steps
   exit 0
 fi
 
@@ -36,4 +56,5 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_steps
 echo "setup: done"

@@ -73,6 +73,20 @@ int RunCli(int argc, char** argv) {
   f->add_option("--tz", fi.tz, "zone of the days (default: the config's report zone, else UTC)");
   f->add_flag("--json", fi.json, "machine output");
 
+  ReportArgs rp;
+  auto* r = app.add_subcommand(
+      "report",
+      "write the month's report: index.html, report.md, report.json, charts/*.svg, *.csv");
+  AddCommon(r, &rp.common, true);
+  r->add_option("--month", rp.month, "YYYY-MM")->required();
+  r->add_option("--tz", rp.tz, "zone of the days (default: the config's report zone, else UTC)");
+  r->add_option("--lang", rp.lang, "language of the text (en)");
+  r->add_option("--out", rp.out, "output directory (created if missing)")->required();
+  r->add_option("--geo-db", rp.geo_db,
+                "IP-to-country mmdb (default: the installed one; none: no areas)");
+  r->add_option("--ports", rp.port_files, "extra port knowledge file(s) (none: no descriptions)");
+  r->add_flag("--no-findings", rp.no_findings, "section 2 from month-on-month changes only");
+
   PointsArgs pt;
   auto* p = app.add_subcommand("points", "list the monitoring points in the store");
   AddCommon(p, &pt.common, true);
@@ -89,6 +103,7 @@ int RunCli(int argc, char** argv) {
     if (s->parsed()) return RunStats(st);
     if (p->parsed()) return RunPoints(pt);
     if (f->parsed()) return RunFindings(fi);
+    if (r->parsed()) return RunReport(rp);
   } catch (const std::exception& e) {
     fmt::print(stderr, "scanscope: {}\n", e.what());
     return 2;

@@ -55,6 +55,18 @@ struct FindingsArgs {
 };
 int RunFindings(const FindingsArgs& args);
 
+struct ReportArgs {
+  CommonArgs common;
+  std::string month;
+  std::string tz;
+  std::string lang = "en";
+  std::string out;
+  std::string geo_db;                   // mmdb file; empty: the default; "none": no areas
+  std::vector<std::string> port_files;  // extra port knowledge files; "none": no descriptions
+  bool no_findings = false;             // section 2 from month-on-month changes only
+};
+int RunReport(const ReportArgs& args);
+
 struct PointsArgs {
   CommonArgs common;
   bool json = false;

@@ -1,0 +1,126 @@
+// scanscope report: the month's report (index.html, report.md, report.json,
+// charts/*.svg and *.csv) from the store. Source areas come from the geo
+// stage (an mmdb read with libmaxminddb) and port descriptions from the port
+// knowledge base; without them the report says so where they would be used.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/context.h"
+#include "report/report_model.h"
+#include "report/report_writer.h"
+
+#if __has_include("geo/geo.h")
+#include "geo/geo.h"
+#define SCANSCOPE_REPORT_GEO 1
+#endif
+#if __has_include("report/port_knowledge.h")
+#include "report/port_knowledge.h"
+#define SCANSCOPE_REPORT_PORTS 1
+#endif
+
+namespace scanscope {
+
+namespace {
+
+// Fills the geo half of `k`: the database of --geo-db, else the default one.
+void AddGeo(const ReportArgs& args, ReportKnowledge* k) {
+  if (args.geo_db == "none") {
+    k->geo_problem = "disabled with --geo-db none";
+    return;
+  }
+#ifdef SCANSCOPE_REPORT_GEO
+  std::string path = args.geo_db;
+  if (path.empty()) {
+    auto def = DefaultGeoDatabasePath();
+    if (!def.ok()) {
+      k->geo_problem = def.status().message();
+      return;
+    }
+    path = *def;
+  }
+  auto db = GeoDatabase::Open(path);
+  if (!db.ok()) {
+    k->geo_problem = db.status().message();
+    return;
+  }
+  std::shared_ptr<GeoDatabase> geo(std::move(*db));
+  k->geo_database = geo->Description();
+  k->country_code = [geo](const IpAddress& a) { return std::string(geo->CountryCode(a)); };
+  k->country_name = [](const std::string& code) { return std::string(CountryName(code)); };
+#else
+  k->geo_problem = "this build has no geo stage";
+#endif
+}
+
+#ifdef SCANSCOPE_REPORT_PORTS
+template <typename T>
+std::vector<std::string> FileList(T&& files) {
+  if constexpr (requires { files.ok(); }) {
+    return files.ok() ? std::vector<std::string>(*files) : std::vector<std::string>();
+  } else {
+    return std::vector<std::string>(files);
+  }
+}
+#endif
+
+// Fills the port half of `k` from the default knowledge files plus --ports.
+Status AddPorts(const ReportArgs& args, ReportKnowledge* k) {
+  if (args.port_files.size() == 1 && args.port_files[0] == "none") return Status::Ok();
+#ifdef SCANSCOPE_REPORT_PORTS
+  std::vector<std::string> files = FileList(DefaultPortKnowledgeFiles());
+  for (const std::string& f : args.port_files) files.push_back(f);
+  auto loaded = PortKnowledge::Load(files);
+  if (!loaded.ok()) return loaded.status();
+  auto ports = std::make_shared<PortKnowledge>(std::move(*loaded));
+  k->port_text = [ports](const std::string& port) {
+    ReportKnowledge::PortText t;
+    if (const PortDescription* d = ports->Find(port)) {
+      t.service = d->service;
+      t.description = d->description;
+      t.references = d->references;
+    }
+    return t;
+  };
+#else
+  (void)k;
+#endif
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunReport(const ReportArgs& args) {
+  if (args.lang != "en")
+    return Fail(fmt::format("--lang {}: only \"en\" is available", args.lang), 2);
+  auto config = LoadConfigFor(args.common);
+  if (!config.ok()) return Fail(config.status().message(), 2);
+  auto month = ParseMonth(args.month);
+  if (!month.ok()) return Fail(month.status().message(), 2);
+  auto zone = ReportZone(args.tz, *config);
+  if (!zone.ok()) return Fail(zone.status().message(), 2);
+  auto store = OpenStoreFor(args.common, *config);
+  if (!store.ok()) return Fail(store.status().message());
+  ReportKnowledge knowledge;
+  AddGeo(args, &knowledge);
+  Status st = AddPorts(args, &knowledge);
+  if (!st.ok()) return Fail(st.message(), 2);
+  ReportOptions options;
+  options.detect_findings = !args.no_findings;
+  auto model = BuildReportModel(**store, *month, *zone, knowledge, options);
+  if (!model.ok()) return Fail(model.status().message());
+  model->lang = args.lang;
+  st = WriteReport(*model, args.out);
+  if (!st.ok()) return Fail(st.message());
+  std::error_code ec;
+  std::filesystem::path index =
+      std::filesystem::absolute(std::filesystem::path(args.out) / "index.html", ec);
+  fmt::print("{}\n", index.string());
+  return 0;
+}
+
+}  // namespace scanscope

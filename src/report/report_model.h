@@ -1,0 +1,143 @@
+#pragma once
+// The monthly report as pure data (the reference's five sections): every
+// number, every chart's series, every caption and paragraph, computed from
+// the store. The renderers (report_writer.h) only lay it out, so HTML,
+// Markdown, JSON and CSV always agree.
+//
+// Figures are sums and counts over source-day rows (DESIGN.md): accesses =
+// sum(accesses), sources = count of (source, day, point, port type) rows, so
+// a breakdown by port type, area or day adds up to the month's totals.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "analysis/findings.h"
+#include "analysis/month_stats.h"
+#include "common/ip_address.h"
+#include "common/status.h"
+#include "common/time_zone.h"
+#include "report/svg_chart.h"
+#include "store/store.h"
+
+namespace scanscope {
+
+// What the report knows beyond the store. Every member is optional.
+struct ReportKnowledge {
+  // ISO code of a source ("" unknown); unset: no IP-to-country database.
+  std::function<std::string(const IpAddress&)> country_code;
+  // "JP" -> "Japan"; "" -> "Unknown". Unset: the code itself.
+  std::function<std::string(const std::string& code)> country_name;
+  std::string geo_database;  // the database's name and date, for the report
+  std::string geo_problem;   // why there is none ("" when there is one)
+  // A port type's description from the port knowledge base; unset or an
+  // empty description: none.
+  struct PortText {
+    std::string service;
+    std::string description;
+    std::vector<std::string> references;
+  };
+  std::function<PortText(const std::string& port_type)> port_text;
+};
+
+struct ReportOptions {
+  int top_ports = 10;  // port types shown by name in charts; the rest is "Others"
+  int top_areas = 10;
+  int trend_months = 6;  // months of section 1's and section 4's trends
+  bool detect_findings = true;
+};
+
+// One figure of one named thing (port type or area) this month and last.
+struct PortChange {
+  std::string port;
+  uint64_t accesses = 0;
+  uint64_t previous_accesses = 0;
+  uint64_t sources = 0;
+  uint64_t previous_sources = 0;
+  bool is_new = false;  // none last month (which has data), substantial now
+};
+
+struct AreaFigure {
+  std::string code;  // ISO code, "" for Unknown
+  std::string name;  // "Japan", "Unknown"
+  uint64_t accesses = 0;
+  uint64_t sources = 0;
+};
+
+// One month of the trend (section 1's Chart 1-1, section 4).
+struct TrendMonth {
+  Month month;
+  bool has_data = false;
+  int points = 0;
+  uint64_t accesses = 0;
+  uint64_t sources = 0;
+  int64_t per_point_per_day_accesses_x100 = 0;
+  int64_t per_point_per_day_sources_x100 = 0;
+  std::vector<NamedFigure> by_port;  // as MonthStats
+  std::vector<AreaFigure> by_area;   // accesses desc; empty without geo
+};
+
+// A block of a section, in reading order.
+struct ReportBlock {
+  enum class Kind { kHeading, kParagraph, kChart, kNote, kTable, kReferences };
+  Kind kind = Kind::kParagraph;
+  std::string text;  // heading or paragraph text; kNote: a small print sentence
+  int chart = -1;    // kChart: index into ReportModel::charts
+  std::vector<std::vector<std::string>> rows;  // kTable: first row is the header
+  std::vector<std::string> references;         // kReferences
+};
+
+struct ReportSection {
+  std::string id;     // "s1" ... "s5"
+  std::string title;  // "1. To the General Internet Users"
+  std::vector<ReportBlock> blocks;
+};
+
+struct PeculiarItem {
+  std::string port;
+  std::string kind;  // "surge", "new", "concentration", "fall", or "rise" (fallback)
+  std::string title;
+  std::string paragraph;
+  int chart = -1;
+  std::string description;
+  std::vector<std::string> references;
+  std::vector<FindingSource> top_sources;  // detector findings only
+};
+
+struct ReportModel {
+  Month month;
+  std::string timezone;
+  std::string lang = "en";
+  std::string title;         // "Report from the Internet Monitoring (scanscope)"
+  std::string period;        // "May 2009"
+  std::string geo_database;  // "" when none
+  std::string geo_problem;
+
+  MonthStats stats;                 // this month, as `stats`
+  std::vector<TrendMonth> trend;    // oldest first; the last one is this month
+  std::vector<PortChange> changes;  // every port type of this month or last, by accesses desc
+  std::vector<PortChange> rises, falls, new_ports;  // the significant ones
+  std::vector<AreaFigure> areas;                    // this month, accesses desc (empty without geo)
+  std::vector<PeculiarItem> peculiar;
+  bool peculiar_from_detector = false;
+  std::vector<ReportKnowledge::PortText> supplementary;  // with .service = port type
+  std::vector<std::string> supplementary_ports;
+
+  std::vector<ChartData> charts;  // 1-1, 1-2, 2-*, 3-1..3-8, 4-1..4-4
+  std::vector<ReportSection> sections;
+};
+
+// Builds the report of `month` (days in `zone`) from the store.
+Result<ReportModel> BuildReportModel(Store& store, const Month& month, const TimeZone& zone,
+                                     const ReportKnowledge& knowledge,
+                                     const ReportOptions& options = {});
+
+// "May 2009".
+std::string MonthTitle(const Month& month);
+
+// A share in percent, rounded half up to one decimal (the reference's
+// ratios): 1234 of 10000 -> 12.3. 0 when total is 0.
+double SharePercent(uint64_t part, uint64_t total);
+
+}  // namespace scanscope
