@@ -119,6 +119,10 @@ int RunFindings(const FindingsArgs& args) {
   if (!store.ok()) return Fail(store.status().message());
   auto input = BuildFindingInput(**store, *month, *zone);
   if (!input.ok()) return Fail(input.status().message());
+  if (input->month_accesses == 0) {
+    fmt::print(stderr, "scanscope: note: the store holds no accesses in {} (days in {})\n",
+               month->ToString(), zone->name());
+  }
   std::vector<Finding> findings = DetectFindings(*input);
   Status st = AddEvidence(**store, *zone, *month, Knowledge(), &findings);
   if (!st.ok()) return Fail(st.message());
