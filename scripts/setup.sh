@@ -31,6 +31,11 @@ npm_steps() {
     echo "setup: npm ci in tests/browser"
     (cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
   fi
+  # The IP-to-country database of the report's source areas (src/geo).
+  if [[ ! -f "$root/third_party/npm/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb" ]]; then
+    echo "setup: npm ci in third_party/npm"
+    (cd "$root/third_party/npm" && npm ci --no-audit --no-fund --silent)
+  fi
 }
 
 missing=()
