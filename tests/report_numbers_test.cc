@@ -377,7 +377,8 @@ TEST_F(ReportNumbersTest, HtmlParsesAndSaysWhatIsMissing) {
   EXPECT_EQ(html.find("http://www.w3.org/2000/svg\""), html.find("http://www.w3.org/2000/svg\""));
   EXPECT_NE(html.find("No IP-to-country database"), std::string::npos);
   EXPECT_NE(html.find("may not add up to 100%"), std::string::npos);
-  EXPECT_NE(html.find("about " + fmt::format("{}", (october_.accesses * 2 + 62) / 124)),
+  EXPECT_NE(html.find(fmt::format("about <strong>{}</strong> accesses",
+                                  (october_.accesses * 2 + 62) / 124)),
             std::string::npos);
 }
 

@@ -694,10 +694,10 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
           r.period)));
     } else {
       sec.blocks.push_back(para(fmt::format(
-          "In the Internet Monitoring (scanscope), unwanted (one-sided) access in {} totaled {} "
-          "cases for the {} monitoring point{} and the gross number of the sources* was {}: "
-          "unwanted (one-sided) access captured at one monitoring point was about {} accesses "
-          "from about {} sources per day.",
+          "In the Internet Monitoring (scanscope), unwanted (one-sided) access in {} totaled "
+          "**{}** cases for the {} monitoring point{} and the gross number of the sources* was "
+          "**{}**: unwanted (one-sided) access captured at one monitoring point was about **{}** "
+          "accesses from about **{}** sources per day.",
           name, WithThousands(s.accesses), s.points, s.points == 1 ? "" : "s",
           WithThousands(s.sources), WithThousands(Whole(s.per_point_per_day_accesses_x100)),
           WithThousands(Whole(s.per_point_per_day_sources_x100)))));
@@ -830,6 +830,21 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
         cb.kind = ReportBlock::Kind::kChart;
         cb.chart = p.chart;
         sec.blocks.push_back(cb);
+        if (!p.top_sources.empty()) {
+          // The evidence: the sources that sent most of it.
+          ReportBlock t;
+          t.kind = ReportBlock::Kind::kTable;
+          t.rows.push_back({"Source address", "Area", "Accesses", "Days", "Monitoring points"});
+          if (!have_geo) t.rows[0].erase(t.rows[0].begin() + 1);
+          for (const FindingSource& src : p.top_sources) {
+            std::vector<std::string> row = {src.source.ToString(), area_name(src.country),
+                                            WithThousands(src.accesses), std::to_string(src.days),
+                                            JoinWords(src.points)};
+            if (!have_geo) row.erase(row.begin() + 1);
+            t.rows.push_back(std::move(row));
+          }
+          sec.blocks.push_back(std::move(t));
+        }
         if (!p.description.empty()) {
           sec.blocks.push_back(para(fmt::format("The port {}: {}", p.port, p.description)));
         } else {

@@ -82,8 +82,10 @@ struct TrendMonth {
 struct ReportBlock {
   enum class Kind { kHeading, kParagraph, kChart, kNote, kTable, kReferences };
   Kind kind = Kind::kParagraph;
-  std::string text;  // heading or paragraph text; kNote: a small print sentence
-  int chart = -1;    // kChart: index into ReportModel::charts
+  // Heading or paragraph text; kNote: a small print sentence. A paragraph
+  // marks its key figures as **strong**, as Markdown does.
+  std::string text;
+  int chart = -1;                              // kChart: index into ReportModel::charts
   std::vector<std::vector<std::string>> rows;  // kTable: first row is the header
   std::vector<std::string> references;         // kReferences
 };

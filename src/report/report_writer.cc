@@ -59,6 +59,21 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px;
 
 std::string Html(const std::string& s) { return XmlEscape(s); }
 
+// A paragraph's text: escaped, with its **strong** spans as <strong>.
+std::string HtmlParagraph(const std::string& s) {
+  std::string out;
+  size_t at = 0;
+  bool strong = false;
+  for (size_t mark; (mark = s.find("**", at)) != std::string::npos; at = mark + 2) {
+    out += Html(s.substr(at, mark - at));
+    out += strong ? "</strong>" : "<strong>";
+    strong = !strong;
+  }
+  out += Html(s.substr(at));
+  if (strong) out += "</strong>";
+  return out;
+}
+
 // Markdown text: escapes the characters that would start markup mid-text.
 std::string Md(const std::string& s) {
   std::string out;
@@ -69,6 +84,16 @@ std::string Md(const std::string& s) {
     out += c;
   }
   return out;
+}
+
+// A paragraph's text: escaped, its **strong** marks kept.
+std::string MdParagraph(const std::string& s) {
+  std::string out;
+  size_t at = 0;
+  for (size_t mark; (mark = s.find("**", at)) != std::string::npos; at = mark + 2) {
+    out += Md(s.substr(at, mark - at)) + "**";
+  }
+  return out + Md(s.substr(at));
 }
 
 bool IsUrl(const std::string& s) {
@@ -168,7 +193,7 @@ std::string RenderHtml(const ReportModel& m) {
           h += "<h3>" + Html(b.text) + "</h3>\n";
           break;
         case ReportBlock::Kind::kParagraph:
-          h += "<p>" + Html(b.text) + "</p>\n";
+          h += "<p>" + HtmlParagraph(b.text) + "</p>\n";
           break;
         case ReportBlock::Kind::kNote:
           h += "<p class=\"note\">" + Html(b.text) + "</p>\n";
@@ -231,7 +256,7 @@ std::string RenderMarkdown(const ReportModel& m) {
           md += "### " + Md(b.text) + "\n\n";
           break;
         case ReportBlock::Kind::kParagraph:
-          md += Md(b.text) + "\n\n";
+          md += MdParagraph(b.text) + "\n\n";
           break;
         case ReportBlock::Kind::kNote:
           md += "*" + Md(b.text) + "*\n\n";
