@@ -832,6 +832,10 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
         sec.blocks.push_back(cb);
         if (!p.top_sources.empty()) {
           // The evidence: the sources that sent most of it.
+          sec.blocks.push_back(
+              note(fmt::format("The sources that sent the most accesses to {} "
+                               "in the period:",
+                               p.port)));
           ReportBlock t;
           t.kind = ReportBlock::Kind::kTable;
           t.rows.push_back({"Source address", "Area", "Accesses", "Days", "Monitoring points"});

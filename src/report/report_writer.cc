@@ -42,6 +42,7 @@ table.ports { border-collapse: collapse; width: 100%; font-size: 14px; }
 table.ports th, table.ports td { border: 1px solid var(--rule); padding: 6px 8px;
   vertical-align: top; text-align: left; }
 table.ports th { background: #eef1f7; }
+table.ports td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.ports td:first-child { white-space: nowrap; font-weight: bold; }
 ul.refs { font-size: 13.5px; color: var(--muted); }
 footer { margin-top: 40px; color: var(--muted); font-size: 12.5px;
@@ -214,8 +215,12 @@ std::string RenderHtml(const ReportModel& m) {
           for (size_t i = 0; i < b.rows.size(); ++i) {
             const char* cell = i == 0 ? "th" : "td";
             h += "<tr>";
-            for (const std::string& v : b.rows[i])
-              h += fmt::format("<{0}>{1}</{0}>", cell, Html(v));
+            for (const std::string& v : b.rows[i]) {
+              // Numbers (figures, shares) align right.
+              bool number =
+                  i > 0 && !v.empty() && v.find_first_not_of("0123456789,.%") == std::string::npos;
+              h += fmt::format("<{0}{1}>{2}</{0}>", cell, number ? " class=\"num\"" : "", Html(v));
+            }
             h += "</tr>\n";
           }
           h += "</table>\n";
