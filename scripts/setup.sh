@@ -27,9 +27,11 @@ npm_steps() {
     echo "setup: installing npm"
     ${sudo:-} apt-get install -y -qq --no-install-recommends npm >/dev/null
   fi
-  if [[ ! -d "$root/tests/browser/node_modules/playwright-core" ]]; then
+  # Again whenever the lock file changed since the last install.
+  if ! cmp -s "$root/tests/browser/package-lock.json" "$root/tests/browser/node_modules/.scanscope-lock"; then
     echo "setup: npm ci in tests/browser"
-    (cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
+    (cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent &&
+      cp package-lock.json node_modules/.scanscope-lock)
   fi
   # The IP-to-country database of the report's source areas (src/geo).
   if [[ ! -f "$root/third_party/npm/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb" ]]; then
