@@ -206,7 +206,7 @@ std::string RenderHtml(const ReportModel& m) {
                            c.Drawable() ? "" : " empty", c.id);
           h += RenderChartSvg(c);
           h += "<figcaption>" + Html(ChartCaption(c)) + "</figcaption>\n";
-          if (!c.note.empty()) h += "<p class=\"note\">" + Html(c.note) + "</p>\n";
+          if (c.Drawable() && !c.note.empty()) h += "<p class=\"note\">" + Html(c.note) + "</p>\n";
           h += "</figure>\n";
           break;
         }
@@ -273,7 +273,7 @@ std::string RenderMarkdown(const ReportModel& m) {
                             Md(ChartCaption(c)));
           md += fmt::format(" ([data]({}.csv))\n\n", ChartFileStem(c));
           if (!c.Drawable()) md += "*" + Md(c.empty_note) + "*\n\n";
-          if (!c.note.empty()) md += "*" + Md(c.note) + "*\n\n";
+          if (c.Drawable() && !c.note.empty()) md += "*" + Md(c.note) + "*\n\n";
           break;
         }
         case ReportBlock::Kind::kTable: {
