@@ -767,10 +767,15 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
           rises.push_back(
               fmt::format("{} ({}, {} to {})", c.port, ChangeWords(c.accesses, c.previous_accesses),
                           WithThousands(c.previous_accesses), WithThousands(c.accesses)));
-        for (const PortChange& c : r.falls)
+        for (const PortChange& c : r.falls) {
           falls.push_back(
-              fmt::format("{} ({}, {} to {})", c.port, ChangeWords(c.accesses, c.previous_accesses),
-                          WithThousands(c.previous_accesses), WithThousands(c.accesses)));
+              c.accesses == 0
+                  ? fmt::format("{} ({} in {}, none in {})", c.port,
+                                WithThousands(c.previous_accesses), MonthName(previous), name)
+                  : fmt::format("{} ({}, {} to {})", c.port,
+                                ChangeWords(c.accesses, c.previous_accesses),
+                                WithThousands(c.previous_accesses), WithThousands(c.accesses)));
+        }
         for (const PortChange& c : r.new_ports)
           news.push_back(fmt::format("{} ({} accesses)", c.port, WithThousands(c.accesses)));
         text += fmt::format(" In all, accesses went from {} in {} to {} ({}).",
