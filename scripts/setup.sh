@@ -34,9 +34,11 @@ npm_steps() {
       cp package-lock.json node_modules/.scanscope-lock)
   fi
   # The IP-to-country database of the report's source areas (src/geo).
-  if [[ ! -f "$root/third_party/npm/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb" ]]; then
+  # Again whenever the lock file changed since the last install.
+  if ! cmp -s "$root/third_party/npm/package-lock.json" "$root/third_party/npm/node_modules/.scanscope-lock"; then
     echo "setup: npm ci in third_party/npm"
-    (cd "$root/third_party/npm" && npm ci --no-audit --no-fund --silent)
+    (cd "$root/third_party/npm" && npm ci --no-audit --no-fund --silent &&
+      cp package-lock.json node_modules/.scanscope-lock)
   fi
 }
 
