@@ -14,6 +14,8 @@
 #include <system_error>
 #include <vector>
 
+#include "common/shipped_file.h"
+
 namespace scanscope {
 
 namespace {
@@ -280,25 +282,7 @@ Result<std::string> DefaultGeoDatabasePath() {
     }
     return std::string(env);
   }
-  std::vector<fs::path> roots;
-  auto add_ancestors = [&roots](fs::path p) {
-    for (int i = 0; i < 6 && !p.empty(); ++i) {
-      roots.push_back(p);
-      if (p == p.parent_path()) break;
-      p = p.parent_path();
-    }
-  };
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) add_ancestors(exe.parent_path());
-  // This file is src/geo/geo.cc in the source tree the binary was built from.
-  fs::path source(__FILE__);
-  if (source.is_absolute()) roots.push_back(source.parent_path().parent_path().parent_path());
-  fs::path cwd = fs::current_path(ec);
-  if (!ec) add_ancestors(cwd);
-  for (const fs::path& root : roots) {
-    fs::path candidate = root / kInstalledRelative;
-    if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal().string();
-  }
+  if (auto found = FindShippedFile(kInstalledRelative)) return *found;
   return Status::NotFound(
       "no IP-to-country database: run scripts/setup.sh (installs "
       "@ip-location-db/geo-whois-asn-country-mmdb into third_party/npm), or set "

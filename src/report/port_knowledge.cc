@@ -10,6 +10,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "common/shipped_file.h"
+
 namespace scanscope {
 
 namespace {
@@ -213,29 +215,7 @@ std::vector<std::string> DefaultPortKnowledgeFiles() {
     }
     return out;
   }
-  std::error_code ec;
-  std::vector<fs::path> roots;
-  auto add_ancestors = [&roots](fs::path p) {
-    for (int i = 0; i < 6 && !p.empty(); ++i) {
-      roots.push_back(p);
-      if (p == p.parent_path()) break;
-      p = p.parent_path();
-    }
-  };
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) add_ancestors(exe.parent_path());
-  // This file is src/report/port_knowledge.cc in the tree the binary was built from.
-  fs::path source(__FILE__);
-  if (source.is_absolute()) roots.push_back(source.parent_path().parent_path().parent_path());
-  fs::path cwd = fs::current_path(ec);
-  if (!ec) add_ancestors(cwd);
-  for (const fs::path& root : roots) {
-    fs::path candidate = root / "data" / "ports.toml";
-    if (fs::is_regular_file(candidate, ec)) {
-      out.push_back(candidate.lexically_normal().string());
-      break;
-    }
-  }
+  if (auto found = FindShippedFile("data/ports.toml")) out.push_back(*found);
   return out;
 }
 
