@@ -109,27 +109,21 @@ FindingKnowledge Knowledge() {
 }  // namespace
 
 int RunFindings(const FindingsArgs& args) {
-  auto config = LoadConfigFor(args.common);
-  if (!config.ok()) return Fail(config.status().message(), 2);
-  auto month = ParseMonth(args.month);
-  if (!month.ok()) return Fail(month.status().message(), 2);
-  auto zone = ReportZone(args.tz, *config);
-  if (!zone.ok()) return Fail(zone.status().message(), 2);
-  auto store = OpenStoreFor(args.common, *config);
-  if (!store.ok()) return Fail(store.status().message());
-  auto input = BuildFindingInput(**store, *month, *zone);
+  MonthQuery q;
+  if (int rc = OpenMonthQuery(args.common, args.month, args.tz, &q); rc != 0) return rc;
+  auto input = BuildFindingInput(*q.store, q.month, q.zone);
   if (!input.ok()) return Fail(input.status().message());
   if (input->month_accesses == 0) {
     fmt::print(stderr, "scanscope: note: the store holds no accesses in {} (days in {})\n",
-               month->ToString(), zone->name());
+               q.month.ToString(), q.zone.name());
   }
   std::vector<Finding> findings = DetectFindings(*input);
-  Status st = AddEvidence(**store, *zone, *month, Knowledge(), &findings);
+  Status st = AddEvidence(*q.store, q.zone, q.month, Knowledge(), &findings);
   if (!st.ok()) return Fail(st.message());
   if (args.json) {
-    fmt::print("{}\n", FindingsToJson(findings, *month, zone->name()).dump(2));
+    fmt::print("{}\n", FindingsToJson(findings, q.month, q.zone.name()).dump(2));
   } else {
-    fmt::print("{}", FindingsToText(findings, *month, zone->name()));
+    fmt::print("{}", FindingsToText(findings, q.month, q.zone.name()));
   }
   return 0;
 }

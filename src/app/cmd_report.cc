@@ -97,21 +97,15 @@ Status AddPorts(const ReportArgs& args, ReportKnowledge* k) {
 int RunReport(const ReportArgs& args) {
   if (args.lang != "en")
     return Fail(fmt::format("--lang {}: only \"en\" is available", args.lang), 2);
-  auto config = LoadConfigFor(args.common);
-  if (!config.ok()) return Fail(config.status().message(), 2);
-  auto month = ParseMonth(args.month);
-  if (!month.ok()) return Fail(month.status().message(), 2);
-  auto zone = ReportZone(args.tz, *config);
-  if (!zone.ok()) return Fail(zone.status().message(), 2);
-  auto store = OpenStoreFor(args.common, *config);
-  if (!store.ok()) return Fail(store.status().message());
+  MonthQuery q;
+  if (int rc = OpenMonthQuery(args.common, args.month, args.tz, &q); rc != 0) return rc;
   ReportKnowledge knowledge;
   AddGeo(args, &knowledge);
   Status st = AddPorts(args, &knowledge);
   if (!st.ok()) return Fail(st.message(), 2);
   ReportOptions options;
   options.detect_findings = !args.no_findings;
-  auto model = BuildReportModel(**store, *month, *zone, knowledge, options);
+  auto model = BuildReportModel(*q.store, q.month, q.zone, knowledge, options);
   if (!model.ok()) return Fail(model.status().message());
   model->lang = args.lang;
   st = WriteReport(*model, args.out);

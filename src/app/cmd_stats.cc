@@ -8,15 +8,9 @@
 namespace scanscope {
 
 int RunStats(const StatsArgs& args) {
-  auto config = LoadConfigFor(args.common);
-  if (!config.ok()) return Fail(config.status().message(), 2);
-  auto month = ParseMonth(args.month);
-  if (!month.ok()) return Fail(month.status().message(), 2);
-  auto zone = ReportZone(args.tz, *config);
-  if (!zone.ok()) return Fail(zone.status().message(), 2);
-  auto store = OpenStoreFor(args.common, *config);
-  if (!store.ok()) return Fail(store.status().message());
-  auto stats = ComputeMonthStats(**store, *month, *zone);
+  MonthQuery q;
+  if (int rc = OpenMonthQuery(args.common, args.month, args.tz, &q); rc != 0) return rc;
+  auto stats = ComputeMonthStats(*q.store, q.month, q.zone);
   if (!stats.ok()) return Fail(stats.status().message());
   if (args.json) {
     fmt::print("{}\n", MonthStatsToJson(*stats).dump(2));

@@ -38,6 +38,23 @@ Result<TimeZone> ReportZone(const std::string& tz_flag, const Config& config) {
   return TimeZone::Utc();
 }
 
+int OpenMonthQuery(const CommonArgs& common, const std::string& month, const std::string& tz,
+                   MonthQuery* query) {
+  auto config = LoadConfigFor(common);
+  if (!config.ok()) return Fail(config.status().message(), 2);
+  auto parsed = ParseMonth(month);
+  if (!parsed.ok()) return Fail(parsed.status().message(), 2);
+  auto zone = ReportZone(tz, *config);
+  if (!zone.ok()) return Fail(zone.status().message(), 2);
+  auto store = OpenStoreFor(common, *config);
+  if (!store.ok()) return Fail(store.status().message());
+  query->config = std::move(*config);
+  query->month = *parsed;
+  query->zone = *zone;
+  query->store = std::move(*store);
+  return 0;
+}
+
 int Fail(const std::string& message, int code) {
   fmt::print(stderr, "scanscope: {}\n", message);
   return code;

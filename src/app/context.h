@@ -22,6 +22,21 @@ Result<std::unique_ptr<Store>> OpenStoreFor(const CommonArgs& args, const Config
 // The zone of "day": --tz, else the config's report zone, else UTC.
 Result<TimeZone> ReportZone(const std::string& tz_flag, const Config& config);
 
+// What stats, findings and report start from: the config, the month, the
+// zone of its days and the open store.
+struct MonthQuery {
+  Config config;
+  Month month;
+  TimeZone zone = TimeZone::Utc();
+  std::unique_ptr<Store> store;
+};
+
+// Fills *query from the flags (--config, --db, --month, --tz). Returns 0, or
+// after printing the one-line message the exit code: 2 for bad flags or
+// config, 1 for a store that cannot be opened.
+int OpenMonthQuery(const CommonArgs& common, const std::string& month, const std::string& tz,
+                   MonthQuery* query);
+
 // Prints "scanscope: <message>" on stderr; returns `code`.
 int Fail(const std::string& message, int code = 1);
 
