@@ -12,9 +12,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/run_command.h"
 
@@ -22,6 +26,13 @@ namespace scanscope::testing {
 namespace {
 
 namespace fs = std::filesystem;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 TEST(ReportBrowserTest, EveryChartDrawnInChromium) {
   const char* env = std::getenv("CHROMIUM");
@@ -56,16 +67,50 @@ TEST(ReportBrowserTest, EveryChartDrawnInChromium) {
   CommandResult r = RunCommand(
       fmt::format("{} report --db {} --month 2026-10 --tz Asia/Tokyo --out {}", bin, db, out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The shipped IP-to-country data is CC BY 4.0 (NRO): the report must say so.
+  const std::string json = ReadFile(out + "/report.json");
+  EXPECT_NE(
+      json.find("\"geo_attribution\": \"data: Number Resource Organization (NRO), CC BY 4.0\""),
+      std::string::npos);
+  EXPECT_NE(ReadFile(out + "/index.html").find("CC BY 4.0"), std::string::npos);
+  EXPECT_NE(ReadFile(out + "/report.md").find("CC BY 4.0"), std::string::npos);
 
   const fs::path artifacts = fs::path(bin).parent_path() / "test-artifacts";
   fs::create_directories(artifacts);
   CommandResult b = RunCommand(fmt::format(
-      "CHROMIUM={} node {} {} {} {}", chromium, (browser_dir / "check_report.js").string(), out,
-      (artifacts / "report-index.png").string(), (artifacts / "report-charts").string()));
+      "CHROMIUM={} node {} {} {} {} {}", chromium, (browser_dir / "check_report.js").string(), out,
+      (artifacts / "report-index.png").string(), (artifacts / "report-charts").string(),
+      (artifacts / "report-a4.pdf").string()));
   EXPECT_EQ(b.exit_code, 0) << b.out << b.err;
   EXPECT_NE(b.out.find("chart 4-4"), std::string::npos) << b.out;
   EXPECT_TRUE(fs::exists(artifacts / "report-index.png"));
   std::cout << b.out;
+
+  // The A4 print: every section after the first (which follows the title)
+  // starts a page (the print stylesheet's page
+  // breaks), read back from the PDF's text page by page (pdftotext, from
+  // poppler-utils, which scripts/setup.sh installs).
+  ASSERT_TRUE(fs::exists(artifacts / "report-a4.pdf"));
+  CommandResult t =
+      RunCommand(fmt::format("pdftotext -layout {} -", (artifacts / "report-a4.pdf").string()));
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  std::vector<std::string> pages;
+  for (size_t at = 0, ff; at <= t.out.size(); at = ff + 1) {
+    ff = t.out.find('\f', at);
+    if (ff == std::string::npos) ff = t.out.size();
+    pages.push_back(t.out.substr(at, ff - at));
+  }
+  EXPECT_GE(pages.size(), 6u) << "an A4 print of a whole report is more than a few pages";
+  for (const char* title : {"2. Peculiar Access", "3. Status", "4. Statistical Information",
+                            "5. Supplementary Descriptions"}) {
+    int starts = 0;
+    for (const std::string& page : pages) {
+      const size_t first = page.find_first_not_of(" \n");
+      if (first != std::string::npos && page.compare(first, std::strlen(title), title) == 0)
+        ++starts;
+    }
+    EXPECT_EQ(starts, 1) << "section \"" << title << "\" should open exactly one A4 page";
+  }
 }
 
 }  // namespace

@@ -50,6 +50,7 @@ void AddGeo(const ReportArgs& args, ReportKnowledge* k) {
   }
   std::shared_ptr<GeoDatabase> geo(std::move(*db));
   k->geo_database = geo->Description();
+  k->geo_attribution = geo->Attribution();
   k->country_code = [geo](const IpAddress& a) { return std::string(geo->CountryCode(a)); };
   k->country_name = [](const std::string& code) { return std::string(CountryName(code)); };
 #else

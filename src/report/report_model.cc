@@ -220,6 +220,7 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
   r.period = MonthTitle(month);
   const bool have_geo = static_cast<bool>(knowledge.country_code);
   r.geo_database = have_geo ? knowledge.geo_database : "";
+  r.geo_attribution = have_geo ? knowledge.geo_attribution : "";
   r.geo_problem = have_geo ? "" : knowledge.geo_problem;
   const std::string name = MonthName(month);
   const Month previous = month.Previous();
@@ -894,9 +895,10 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
         ratio_note;
     if (have_geo) {
       area_intro += fmt::format(
-          " Source areas come from {}; addresses it does not place are "
+          " Source areas come from {}{}; addresses it does not place are "
           "counted as Unknown.",
-          r.geo_database.empty() ? "the IP-to-country database" : r.geo_database);
+          r.geo_database.empty() ? "the IP-to-country database" : r.geo_database,
+          r.geo_attribution.empty() ? "" : " (" + r.geo_attribution + ")");
     }
     sec.blocks.push_back(para(area_intro));
     for (const char* id : {"3-5", "3-6", "3-7", "3-8"}) sec.blocks.push_back(chart(id));

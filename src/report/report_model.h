@@ -29,8 +29,9 @@ struct ReportKnowledge {
   std::function<std::string(const IpAddress&)> country_code;
   // "JP" -> "Japan"; "" -> "Unknown". Unset: the code itself.
   std::function<std::string(const std::string& code)> country_name;
-  std::string geo_database;  // the database's name and date, for the report
-  std::string geo_problem;   // why there is none ("" when there is one)
+  std::string geo_database;     // the database's name and date, for the report
+  std::string geo_attribution;  // what the data's licence asks to print ("" none)
+  std::string geo_problem;      // why there is none ("" when there is one)
   // A port type's description from the port knowledge base; unset or an
   // empty description: none.
   struct PortText {
@@ -111,9 +112,10 @@ struct ReportModel {
   Month month;
   std::string timezone;
   std::string lang = "en";
-  std::string title;         // "Report from the Internet Monitoring (scanscope)"
-  std::string period;        // "May 2009"
-  std::string geo_database;  // "" when none
+  std::string title;            // "Report from the Internet Monitoring (scanscope)"
+  std::string period;           // "May 2009"
+  std::string geo_database;     // "" when none
+  std::string geo_attribution;  // "data: NRO (CC BY 4.0)"; "" when none is asked
   std::string geo_problem;
 
   MonthStats stats;                 // this month, as `stats`

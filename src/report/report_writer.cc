@@ -54,6 +54,8 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px;
   nav.toc { display: none; }
   section.report-section + section.report-section { break-before: page; page-break-before: always; }
   figure svg { border: none; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  p { orphans: 3; widows: 3; }
   a { color: inherit; text-decoration: none; }
 }
 )";
@@ -142,7 +144,7 @@ std::string MetaLine(const ReportModel& m) {
       m.geo_database.empty()
           ? "none (no IP-to-country database" +
                 (m.geo_problem.empty() ? std::string(")") : ": " + m.geo_problem + ")")
-          : m.geo_database);
+          : m.geo_database + (m.geo_attribution.empty() ? "" : ", " + m.geo_attribution));
 }
 
 nlohmann::ordered_json ChangeJson(const PortChange& c) {
@@ -310,6 +312,7 @@ nlohmann::ordered_json ReportToJson(const ReportModel& m) {
                  {"period", m.period}, {"timezone", m.timezone},
                  {"lang", m.lang},     {"generator", "scanscope 0.1.0"}};
   j["geo_database"] = m.geo_database.empty() ? J(nullptr) : J(m.geo_database);
+  j["geo_attribution"] = m.geo_attribution.empty() ? J(nullptr) : J(m.geo_attribution);
   if (!m.geo_problem.empty()) j["geo_problem"] = m.geo_problem;
   j["stats"] = MonthStatsToJson(m.stats);
   j["per_point_per_day_about"] = {

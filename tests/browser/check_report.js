@@ -2,7 +2,11 @@
 // every chart 1-1 ... 4-4 (and each 2-N) is there with a non-empty drawing,
 // that nothing is fetched from the network, and saves a full-page screenshot.
 //
-//   node check_report.js REPORT_DIR SCREENSHOT.png [CHART_SHOTS_DIR]
+//   node check_report.js REPORT_DIR SCREENSHOT.png [CHART_SHOTS_DIR [PRINT.pdf]]
+//
+// With PRINT.pdf it also lays the page out for print (A4, the report's print
+// stylesheet), checks that every chart fits the A4 text width, and prints the
+// report to PRINT.pdf as Chromium's "Save as PDF" would.
 //
 // Exit 0: all good; 1: a check failed (printed); 2: usage or launch error.
 'use strict';
@@ -17,7 +21,7 @@ const kCharts = ['1-1', '1-2', '3-1', '3-2', '3-3', '3-4', '3-5', '3-6', '3-7', 
   '4-1', '4-2', '4-3', '4-4'];
 
 async function main() {
-  const [dir, shot, chartDir] = process.argv.slice(2);
+  const [dir, shot, chartDir, pdf] = process.argv.slice(2);
   if (!dir || !shot) {
     console.error('usage: node check_report.js REPORT_DIR SCREENSHOT.png [CHART_SHOTS_DIR]');
     return 2;
@@ -91,6 +95,23 @@ async function main() {
     fs.mkdirSync(path.dirname(path.resolve(shot)), { recursive: true });
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`screenshot: ${path.resolve(shot)}`);
+    if (pdf) {
+      // A4 less the stylesheet's 12 mm side margins, in CSS px (96 per inch).
+      const textWidth = Math.floor(((210 - 2 * 12) / 25.4) * 96);
+      await page.setViewportSize({ width: textWidth, height: 1000 });
+      await page.emulateMedia({ media: 'print' });
+      const wide = await page.evaluate((w) => {
+        const out = [];
+        document.querySelectorAll('figure svg, table').forEach((el) => {
+          const b = el.getBoundingClientRect();
+          if (b.right > w + 1) out.push(`${el.closest('figure, table').id || el.tagName}: ${Math.round(b.right)}px`);
+        });
+        return out;
+      }, textWidth);
+      for (const w of wide) failures.push(`print: wider than A4 text (${textWidth}px): ${w}`);
+      await page.pdf({ path: pdf, format: 'A4', printBackground: true, preferCSSPageSize: true });
+      console.log(`print: ${path.resolve(pdf)}`);
+    }
   } catch (e) {
     console.error(`browser: ${e.message}`);
     return 2;
