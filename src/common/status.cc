@@ -28,6 +28,12 @@ std::string Status::ToString() const {
     case StatusCode::kInternal:
       name = "internal error";
       break;
+    case StatusCode::kUnavailable:
+      name = "unavailable";
+      break;
+    case StatusCode::kPermissionDenied:
+      name = "permission denied";
+      break;
   }
   return std::string(name) + ": " + message_;
 }

@@ -11,13 +11,15 @@ namespace scanscope {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,  // the caller's input is wrong (bad flag, bad prefix, bad zone)
-  kNotFound,         // a file, point, zone or row that is not there
-  kAlreadyExists,    // e.g. a batch id already in the ingest ledger
-  kCorruption,       // stored or received bytes fail a check
-  kIoError,          // the operating system said no
-  kUnsupported,      // valid input we do not handle (a link type, a format version)
-  kInternal,         // our own invariant broke
+  kInvalidArgument,   // the caller's input is wrong (bad flag, bad prefix, bad zone)
+  kNotFound,          // a file, point, zone or row that is not there
+  kAlreadyExists,     // e.g. a batch id already in the ingest ledger
+  kCorruption,        // stored or received bytes fail a check
+  kIoError,           // the operating system said no
+  kUnsupported,       // valid input we do not handle (a link type, a format version)
+  kInternal,          // our own invariant broke
+  kUnavailable,       // a peer is busy or unreachable: try again later (transport)
+  kPermissionDenied,  // a peer refused our credential or what it allows us (transport)
 };
 
 class [[nodiscard]] Status {
@@ -33,11 +35,16 @@ class [[nodiscard]] Status {
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   bool IsNotFound() const { return code_ == StatusCode::kNotFound; }
   bool IsAlreadyExists() const { return code_ == StatusCode::kAlreadyExists; }
   bool IsCorruption() const { return code_ == StatusCode::kCorruption; }
+  bool IsUnavailable() const { return code_ == StatusCode::kUnavailable; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
   std::string ToString() const;

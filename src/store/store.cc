@@ -122,6 +122,24 @@ Status Store::PutPoint(const MonitoringPoint& point) {
   return DoPutPoint(point);
 }
 
+Status Store::PutPointStatus(const PointStatus& status) {
+  SCANSCOPE_RETURN_IF_ERROR(CheckName("point name", status.point));
+  if (status.status_json.size() > (1u << 20)) {
+    return Status::InvalidArgument("point status of " + status.point + " is larger than 1 MiB");
+  }
+  return DoPutPointStatus(status);
+}
+
+Result<std::vector<PointStatus>> Store::PointStatuses() { return DoPointStatuses(); }
+
+Status Store::DoPutPointStatus(const PointStatus&) {
+  return Status::Unsupported("this store does not keep sensor status");
+}
+
+Result<std::vector<PointStatus>> Store::DoPointStatuses() {
+  return Status::Unsupported("this store does not keep sensor status");
+}
+
 Result<std::unique_ptr<IngestWriter>> Store::BeginIngest(const BatchInfo& info) {
   SCANSCOPE_RETURN_IF_ERROR(CheckName("batch id", info.batch_id));
   SCANSCOPE_RETURN_IF_ERROR(CheckName("point name", info.point));

@@ -54,6 +54,14 @@ struct LedgerEntry {
   std::string summary_json;  // the ingest summary, as the ingest wrote it
 };
 
+// The latest status report of a point's sensor (its counters as JSON: spool
+// depth, capture drops, newest access, ...), as the collector received it.
+struct PointStatus {
+  std::string point;
+  int64_t reported_at_ns = 0;  // when the collector received it, UTC ns
+  std::string status_json;     // a JSON object, as the sensor sent it
+};
+
 // Writes one batch atomically: nothing of it is visible until Commit, and a
 // writer destroyed without Commit (or a process killed) leaves the store as
 // it was. Not thread-safe.
@@ -109,6 +117,13 @@ class Store {
   Result<std::unique_ptr<IngestWriter>> BeginIngest(const BatchInfo& info);
   virtual Result<std::vector<LedgerEntry>> Ledger() = 0;
 
+  // Sensor status: PutPointStatus replaces the point's last report (the
+  // point must be in the store: NotFound otherwise); PointStatuses lists the
+  // last report of every point that sent one, by point name. A backend that
+  // does not keep them answers Unsupported.
+  Status PutPointStatus(const PointStatus& status);
+  Result<std::vector<PointStatus>> PointStatuses();
+
   // The zones whose days are kept. Days of any other zone are built from the
   // raw records by EnsureZone (once; kept after).
   virtual Result<std::vector<std::string>> Zones() = 0;
@@ -135,6 +150,9 @@ class Store {
                                                    int32_t last_day) = 0;
   virtual Status DoScanBlocks(const std::string& zone, int32_t first_day, int32_t last_day,
                               const BlockVisitor& visit) = 0;
+  // Default: Unsupported "this store does not keep sensor status".
+  virtual Status DoPutPointStatus(const PointStatus& status);
+  virtual Result<std::vector<PointStatus>> DoPointStatuses();
 };
 
 }  // namespace scanscope
