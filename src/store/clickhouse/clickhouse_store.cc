@@ -1,0 +1,942 @@
+#include "store/clickhouse/clickhouse_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "store/clickhouse/clickhouse_http.h"
+
+namespace scanscope {
+namespace {
+
+using clickhouse_internal::Endpoint;
+using clickhouse_internal::HttpClient;
+using clickhouse_internal::PutAddress;
+using clickhouse_internal::PutFixed;
+using clickhouse_internal::PutString;
+using clickhouse_internal::Quote;
+using clickhouse_internal::RowReader;
+
+constexpr int kSchemaVersion = 1;
+// Rows per INSERT: below max_insert_block_size (1,048,576), so that one
+// INSERT is one block, written whole or not at all (per partition).
+constexpr size_t kInsertRows = 1'000'000;
+// ScanBlocks asks for at most about this many rows per query.
+constexpr uint64_t kScanRows = 500'000;
+
+// One table: its columns, engine clause of the local table, and the
+// Distributed sharding key used in cluster mode.
+struct TableDef {
+  const char* name;
+  const char* columns;
+  const char* engine;
+  const char* sharding_key;
+};
+
+// The raw records: partitioned by UTC month so retention drops whole
+// partitions (ClickHouse 18.16 has no TTL; it arrived in 19.6).
+constexpr TableDef kRaw = {
+    "raw",
+    "time_ns Int64, point String, attempt UInt64, chunk UInt32, source FixedString(16), "
+    "destination FixedString(16), port UInt32, tcp_flags UInt8, ttl UInt8, length UInt16",
+    "MergeTree PARTITION BY toYYYYMM(toDateTime(intDiv(time_ns, 1000000000), 'UTC')) "
+    "ORDER BY (point, time_ns)",
+    "cityHash64(source)"};
+// Source-day rows of every batch (and zone build) as written; a plain
+// MergeTree, because rows of different attempts must stay apart until a read
+// picks the accepted ones and merges them (sum, min, max) by its GROUP BY.
+constexpr TableDef kSourceDays = {
+    "source_days",
+    "zone String, day Int32, point String, port UInt32, source FixedString(16), "
+    "accesses UInt64, first_ns Int64, last_ns Int64, attempt UInt64, chunk UInt32",
+    "MergeTree ORDER BY (zone, day, point, port, source)", "cityHash64(source)"};
+// Small tables: in cluster mode they live on the first shard (key 0).
+constexpr TableDef kPoints = {"points",
+                              "name String, watched String, description String, version Int64",
+                              "MergeTree ORDER BY name", "0"};
+constexpr TableDef kZones = {"zones", "name String, attempt UInt64, added_at Int64",
+                             "MergeTree ORDER BY name", "0"};
+constexpr TableDef kLedger = {
+    "ledger",
+    "batch_id String, attempt UInt64, point String, origin String, ingested_at Int64, "
+    "accesses UInt64, summary_json String",
+    "MergeTree ORDER BY batch_id", "0"};
+constexpr TableDef kMeta = {"meta", "key String, value String", "MergeTree ORDER BY key", "0"};
+constexpr const TableDef* kTables[] = {&kRaw, &kSourceDays, &kPoints, &kZones, &kLedger, &kMeta};
+
+// "a Int64, b String" -> "a, b": the column list of an INSERT.
+std::string ColumnNames(std::string_view cols) {
+  std::string names;
+  while (!cols.empty()) {
+    size_t comma = cols.find(',');
+    std::string_view one = cols.substr(0, comma);
+    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    if (!names.empty()) names += ", ";
+    names += std::string(one.substr(0, one.find(' ')));
+    if (comma == std::string_view::npos) break;
+    cols.remove_prefix(comma + 1);
+  }
+  return names;
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A fresh attempt id: random, never 0 (0 marks the default zones' rows).
+uint64_t NewAttempt() {
+  static thread_local std::mt19937_64 rng([] {
+    std::random_device rd;
+    return (uint64_t{rd()} << 32) ^ rd() ^ static_cast<uint64_t>(NowNs());
+  }());
+  uint64_t a;
+  do a = rng();
+  while (a == 0);
+  return a;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      int h = hex(s[i + 1]), l = hex(s[i + 2]);
+      if (h >= 0 && l >= 0) {
+        out.push_back(static_cast<char>(h * 16 + l));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+// "HOST:PORT" or "[V6]:PORT" (PORT optional: `default_port`).
+bool ParseHostPort(std::string_view text, int default_port, std::string* host, int* port) {
+  std::string_view port_text;
+  if (!text.empty() && text[0] == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos) return false;
+    *host = std::string(text.substr(1, close - 1));
+    std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') return false;
+      port_text = rest.substr(1);
+    }
+  } else {
+    size_t colon = text.rfind(':');
+    *host = std::string(text.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = text.substr(colon + 1);
+  }
+  if (host->empty()) return false;
+  *port = default_port;
+  if (!port_text.empty()) {
+    int p = 0;
+    for (char c : port_text) {
+      if (c < '0' || c > '9') return false;
+      p = p * 10 + (c - '0');
+      if (p > 65535) return false;
+    }
+    if (p == 0) return false;
+    *port = p;
+  }
+  return true;
+}
+
+class ClickHouseWriter;
+
+class ClickHouseStore : public Store {
+ public:
+  explicit ClickHouseStore(ClickHouseOptions options)
+      : options_(std::move(options)),
+        client_(Endpoint{options_.host, options_.port, options_.user, options_.password,
+                         options_.database}) {}
+
+  Status Open(const std::vector<TimeZone>& default_zones);
+
+  Result<std::vector<MonitoringPoint>> Points() override;
+  Result<std::vector<LedgerEntry>> Ledger() override;
+  Result<std::vector<std::string>> Zones() override;
+
+ private:
+  friend class ClickHouseWriter;
+
+  Status DoPutPoint(const MonitoringPoint& point) override;
+  Result<std::unique_ptr<IngestWriter>> DoBeginIngest(const BatchInfo& info,
+                                                      std::vector<TimeZone> zones) override;
+  Status DoAddZone(const TimeZone& zone) override;
+  Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
+                                           int32_t last_day) override;
+  Status DoScanBlocks(const std::string& zone, int32_t first_day, int32_t last_day,
+                      const BlockVisitor& visit) override;
+
+  // The name reads and writes use: the table itself, or in cluster mode the
+  // Distributed table over every node's.
+  std::string T(const TableDef& t) const {
+    return options_.cluster.empty() ? std::string(t.name) : std::string(t.name) + "_all";
+  }
+  // URL settings of every INSERT (synchronous Distributed inserts, so that
+  // the ledger row is written after every row of its batch has landed).
+  std::string InsertSettings() const {
+    return options_.cluster.empty() ? "" : "insert_distributed_sync=1";
+  }
+  // The attempts whose rows count: for each batch and each zone built, the
+  // earliest committed attempt (ties broken by the attempt id).
+  std::string VisibleAttempts() const {
+    return "attempt GLOBAL IN (SELECT argMin(attempt, tuple(ingested_at, attempt)) FROM " +
+           T(kLedger) +
+           " GROUP BY batch_id UNION ALL SELECT argMin(attempt, tuple(added_at, attempt)) FROM " +
+           T(kZones) + " GROUP BY name)";
+  }
+  std::string Where() const { return "ClickHouse " + client_.Name() + "/" + options_.database; }
+  Status CreateSchema();
+  Status CheckFormat(const std::vector<TimeZone>& default_zones);
+  Result<bool> LedgerHas(const std::string& batch_id, std::string* origin);
+  Result<bool> PointExists(const std::string& point);
+  // Inserts `rows` (RowBinary of `def`'s columns, `count` rows, each with
+  // (attempt, chunk) as given) so that it lands exactly once: after a failure
+  // whose outcome is unknown, it looks whether the chunk is there before
+  // sending it again; a chunk found in part fails the attempt (its rows stay
+  // invisible; the batch can be ingested again).
+  Status InsertChunk(const TableDef& def, const std::string& rows, size_t count, uint64_t attempt,
+                     uint32_t chunk) const;
+  Status InsertSmall(const TableDef& def, const std::string& rows) const;
+  // Source-day rows of `blocks` (zone, point, attempt) as RowBinary chunks of
+  // at most kInsertRows rows, each handed to `send`.
+  static Status EncodeSourceDays(const std::string& zone, const std::string& point,
+                                 uint64_t attempt, const std::vector<SourceDayBlock>& blocks,
+                                 uint32_t* next_chunk,
+                                 const std::function<Status(std::string, size_t, uint32_t)>& send);
+
+  ClickHouseOptions options_;
+  HttpClient client_;
+  bool writer_open_ = false;
+};
+
+// Raw records and source-day rows go out in chunks as they are made, one
+// INSERT in flight on its own thread while the next chunk is encoded.
+class ClickHouseWriter : public IngestWriter {
+ public:
+  ClickHouseWriter(ClickHouseStore* store, BatchInfo info, std::vector<TimeZone> zones)
+      : IngestWriter(std::move(zones)),
+        store_(store),
+        info_(std::move(info)),
+        attempt_(NewAttempt()) {
+    store_->writer_open_ = true;
+    raw_.reserve(kInsertRows * 80);
+  }
+  ~ClickHouseWriter() override {
+    (void)Wait();
+    store_->writer_open_ = false;
+  }
+
+ private:
+  Status Wait() {
+    if (!inflight_.valid()) return Status::Ok();
+    return inflight_.get();
+  }
+  // Sends `rows` on a thread after the INSERT before it has finished.
+  Status Send(const TableDef* def, std::string rows, size_t count, uint32_t chunk) {
+    SCANSCOPE_RETURN_IF_ERROR(Wait());
+    inflight_ = std::async(std::launch::async, [this, def, rows = std::move(rows), count, chunk] {
+      return store_->InsertChunk(*def, rows, count, attempt_, chunk);
+    });
+    return Status::Ok();
+  }
+  Status SendRaw() {
+    if (raw_rows_ == 0) return Status::Ok();
+    std::string rows = std::move(raw_);
+    raw_ = std::string();
+    raw_.reserve(kInsertRows * 80);
+    size_t count = raw_rows_;
+    raw_rows_ = 0;
+    return Send(&kRaw, std::move(rows), count, next_chunk_++);
+  }
+
+  Status DoAppendRaw(std::span<const AccessRecord> records) override {
+    for (const AccessRecord& r : records) {
+      PutFixed<int64_t>(&raw_, r.time_ns);
+      PutString(&raw_, info_.point);
+      PutFixed<uint64_t>(&raw_, attempt_);
+      PutFixed<uint32_t>(&raw_, next_chunk_);
+      PutAddress(&raw_, r.source);
+      PutAddress(&raw_, r.destination);
+      PutFixed<uint32_t>(&raw_, r.port_type.Code());
+      PutFixed<uint8_t>(&raw_, r.tcp_flags);
+      PutFixed<uint8_t>(&raw_, r.ttl);
+      PutFixed<uint16_t>(&raw_, r.length);
+      if (++raw_rows_ == kInsertRows) SCANSCOPE_RETURN_IF_ERROR(SendRaw());
+    }
+    return Status::Ok();
+  }
+
+  Status DoCommit(std::vector<std::vector<SourceDayBlock>> blocks_by_zone, uint64_t accesses,
+                  const std::string& summary_json) override {
+    SCANSCOPE_RETURN_IF_ERROR(SendRaw());
+    auto send = [this](std::string rows, size_t count, uint32_t chunk) {
+      return Send(&kSourceDays, std::move(rows), count, chunk);
+    };
+    for (size_t z = 0; z < blocks_by_zone.size(); ++z) {
+      SCANSCOPE_RETURN_IF_ERROR(ClickHouseStore::EncodeSourceDays(
+          zones()[z].name(), info_.point, attempt_, blocks_by_zone[z], &next_chunk_, send));
+      blocks_by_zone[z].clear();
+    }
+    SCANSCOPE_RETURN_IF_ERROR(Wait());
+    // Every row of the attempt is stored: the ledger row makes it count.
+    std::string row;
+    PutString(&row, info_.batch_id);
+    PutFixed<uint64_t>(&row, attempt_);
+    PutString(&row, info_.point);
+    PutString(&row, info_.origin);
+    PutFixed<int64_t>(&row, NowNs());
+    PutFixed<uint64_t>(&row, accesses);
+    PutString(&row, summary_json);
+    return store_->InsertSmall(kLedger, row);
+  }
+
+  ClickHouseStore* store_;
+  BatchInfo info_;
+  uint64_t attempt_;
+  uint32_t next_chunk_ = 0;
+  std::string raw_;
+  size_t raw_rows_ = 0;
+  std::future<Status> inflight_;
+};
+
+Status ClickHouseStore::InsertChunk(const TableDef& def, const std::string& rows, size_t count,
+                                    uint64_t attempt, uint32_t chunk) const {
+  const std::string names = ColumnNames(def.columns);
+  Status last;
+  for (int attempt_no = 0; attempt_no < 4; ++attempt_no) {
+    if (attempt_no > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt_no));
+    last = client_.InsertRowBinary(T(def) + " (" + names + ")", rows, InsertSettings());
+    if (last.ok()) return last;
+    // Did it land after all?
+    Result<std::string> n = client_.Select(
+        "SELECT count() FROM " + T(def) + " WHERE attempt = " + std::to_string(attempt) +
+        " AND chunk = " + std::to_string(chunk) + " FORMAT TabSeparated");
+    if (!n.ok()) continue;  // the server is not answering: try again later
+    uint64_t found = std::strtoull(n->c_str(), nullptr, 10);
+    if (found == count) return Status::Ok();
+    if (found != 0) {
+      return Status::IoError(
+          Where() + ": an INSERT into " + def.name + " landed in part (" + std::to_string(found) +
+          " of " + std::to_string(count) +
+          " rows); this attempt is abandoned, nothing of it counts: " + last.message());
+    }
+  }
+  return last;
+}
+
+Status ClickHouseStore::InsertSmall(const TableDef& def, const std::string& rows) const {
+  const std::string names = ColumnNames(def.columns);
+  // Rows of these tables are idempotent (a read groups them by key), so a
+  // failed INSERT is simply sent again.
+  Status last;
+  for (int attempt_no = 0; attempt_no < 4; ++attempt_no) {
+    if (attempt_no > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt_no));
+    last = client_.InsertRowBinary(T(def) + " (" + names + ")", rows, InsertSettings());
+    if (last.ok()) return last;
+  }
+  return last;
+}
+
+Status ClickHouseStore::EncodeSourceDays(
+    const std::string& zone, const std::string& point, uint64_t attempt,
+    const std::vector<SourceDayBlock>& blocks, uint32_t* next_chunk,
+    const std::function<Status(std::string, size_t, uint32_t)>& send) {
+  std::string out;
+  size_t rows = 0;
+  for (const SourceDayBlock& b : blocks) {
+    const uint32_t port = b.port.Code();
+    for (const SourceDayRow& r : b.rows) {
+      if (rows == 0) out.reserve(kInsertRows * 90);
+      PutString(&out, zone);
+      PutFixed<int32_t>(&out, b.day);
+      PutString(&out, point);
+      PutFixed<uint32_t>(&out, port);
+      PutAddress(&out, r.source);
+      PutFixed<uint64_t>(&out, r.accesses);
+      PutFixed<int64_t>(&out, r.first_ns);
+      PutFixed<int64_t>(&out, r.last_ns);
+      PutFixed<uint64_t>(&out, attempt);
+      PutFixed<uint32_t>(&out, *next_chunk);
+      if (++rows == kInsertRows) {
+        SCANSCOPE_RETURN_IF_ERROR(send(std::move(out), rows, (*next_chunk)++));
+        out = std::string();
+        rows = 0;
+      }
+    }
+  }
+  if (rows > 0) SCANSCOPE_RETURN_IF_ERROR(send(std::move(out), rows, (*next_chunk)++));
+  return Status::Ok();
+}
+
+Status ClickHouseStore::CreateSchema() {
+  // The database and local tables on every node (18.16 has ON CLUSTER only
+  // with ZooKeeper, so the DDL goes to each node over HTTP).
+  std::vector<HttpClient> nodes;
+  if (options_.cluster.empty()) {
+    nodes.push_back(client_);
+  } else {
+    Result<std::string> rows = client_.Select(
+        "SELECT host_name, port FROM system.clusters WHERE cluster = " + Quote(options_.cluster) +
+        " ORDER BY shard_num, replica_num FORMAT RowBinary");
+    if (!rows.ok()) return rows.status();
+    RowReader r(*rows);
+    size_t i = 0;
+    while (!r.done()) {
+      std::string host(r.String());
+      (void)r.Fixed<uint16_t>();  // the native port; HTTP is asked of the URL
+      if (r.failed()) return Status::Corruption(Where() + ": bad answer from system.clusters");
+      int port = options_.port;
+      if (i < options_.node_http.size()) {
+        host = options_.node_http[i].first;
+        port = options_.node_http[i].second;
+      }
+      nodes.emplace_back(Endpoint{host, port, options_.user, options_.password, options_.database});
+      ++i;
+    }
+    if (nodes.empty()) {
+      return Status::NotFound(Where() + ": cluster " + options_.cluster +
+                              " is not in system.clusters of that server");
+    }
+    if (!options_.node_http.empty() && options_.node_http.size() != nodes.size()) {
+      return Status::InvalidArgument(Where() + ": cluster " + options_.cluster + " has " +
+                                     std::to_string(nodes.size()) + " nodes but nodes= names " +
+                                     std::to_string(options_.node_http.size()));
+    }
+  }
+  auto create = [&](const HttpClient& node) -> Status {
+    Endpoint server = node.endpoint();
+    server.database.clear();
+    HttpClient bare(server);
+    Result<std::string> r =
+        bare.Execute("CREATE DATABASE IF NOT EXISTS `" + options_.database + "`");
+    if (!r.ok()) return r.status();
+    for (const TableDef* t : kTables) {
+      r = node.Execute("CREATE TABLE IF NOT EXISTS " + std::string(t->name) + " (" + t->columns +
+                       ") ENGINE = " + t->engine);
+      if (!r.ok()) return r.status();
+    }
+    return Status::Ok();
+  };
+  for (const HttpClient& node : nodes) SCANSCOPE_RETURN_IF_ERROR(create(node));
+  if (!options_.cluster.empty()) {
+    Endpoint server = client_.endpoint();
+    server.database.clear();
+    Result<std::string> r =
+        HttpClient(server).Execute("CREATE DATABASE IF NOT EXISTS `" + options_.database + "`");
+    if (!r.ok()) return r.status();
+    for (const TableDef* t : kTables) {
+      r = client_.Execute("CREATE TABLE IF NOT EXISTS " + T(*t) + " (" + t->columns +
+                          ") ENGINE = Distributed(" + options_.cluster + ", " + options_.database +
+                          ", " + t->name + ", " + t->sharding_key + ")");
+      if (!r.ok()) return r.status();
+    }
+  }
+  return Status::Ok();
+}
+
+Status ClickHouseStore::CheckFormat(const std::vector<TimeZone>& default_zones) {
+  Result<std::string> rows =
+      client_.Select("SELECT key, any(value) FROM " + T(kMeta) + " GROUP BY key FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, std::string> meta;
+  RowReader r(*rows);
+  while (!r.done()) {
+    std::string key(r.String());
+    meta[key] = std::string(r.String());
+  }
+  if (r.failed()) return Status::Corruption(Where() + ": bad answer from table meta");
+  if (meta.empty()) {
+    // A new store: its format and the zones it keeps from the start.
+    std::string m;
+    PutString(&m, "format");
+    PutString(&m, "scanscope-store");
+    PutString(&m, "schema_version");
+    PutString(&m, std::to_string(kSchemaVersion));
+    SCANSCOPE_RETURN_IF_ERROR(InsertSmall(kMeta, m));
+    if (!default_zones.empty()) {
+      std::string z;
+      int64_t order = 0;
+      for (const TimeZone& zone : default_zones) {
+        PutString(&z, zone.name());
+        PutFixed<uint64_t>(&z, 0);
+        PutFixed<int64_t>(&z, order++);
+      }
+      SCANSCOPE_RETURN_IF_ERROR(InsertSmall(kZones, z));
+    }
+    return Status::Ok();
+  }
+  if (meta["format"] != "scanscope-store") {
+    return Status::InvalidArgument(Where() + ": not a scanscope store (table meta says format '" +
+                                   meta["format"] + "')");
+  }
+  int version = std::atoi(meta["schema_version"].c_str());
+  if (version > kSchemaVersion) {
+    return Status::Unsupported(Where() + ": store schema version " + std::to_string(version) +
+                               " is newer than this scanscope's (" +
+                               std::to_string(kSchemaVersion) + "); upgrade scanscope");
+  }
+  if (version < 1) {
+    return Status::Corruption(Where() + ": table meta: bad schema_version '" +
+                              meta["schema_version"] + "'");
+  }
+  return Status::Ok();
+}
+
+Status ClickHouseStore::Open(const std::vector<TimeZone>& default_zones) {
+  if (options_.database.empty()) return Status::InvalidArgument("ClickHouse URL names no database");
+  SCANSCOPE_RETURN_IF_ERROR(CreateSchema());
+  SCANSCOPE_RETURN_IF_ERROR(CheckFormat(default_zones));
+  if (options_.retention_months > 0) {
+    Result<std::vector<uint32_t>> dropped = ApplyClickHouseRetention(options_, NowNs());
+    if (!dropped.ok()) return dropped.status();
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<MonitoringPoint>> ClickHouseStore::Points() {
+  Result<std::string> rows =
+      client_.Select("SELECT name, argMax(watched, version), argMax(description, version) FROM " +
+                     T(kPoints) + " GROUP BY name ORDER BY name FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  std::vector<MonitoringPoint> out;
+  RowReader r(*rows);
+  while (!r.done()) {
+    MonitoringPoint p;
+    p.name = std::string(r.String());
+    std::string_view watched = r.String();
+    p.description = std::string(r.String());
+    if (r.failed()) break;
+    std::string error;
+    auto set = PrefixSet::Parse(watched, &error);
+    if (!set && !watched.empty()) {
+      return Status::Corruption(Where() + ": table points, point " + p.name +
+                                ": bad watched prefixes: " + error);
+    }
+    if (set) p.watched = *set;
+    out.push_back(std::move(p));
+  }
+  if (r.failed()) return Status::Corruption(Where() + ": bad answer from table points");
+  return out;
+}
+
+Result<std::vector<LedgerEntry>> ClickHouseStore::Ledger() {
+  const std::string by = ", tuple(ingested_at, attempt))";
+  Result<std::string> rows = client_.Select(
+      "SELECT batch_id, argMin(point" + by + ", argMin(origin" + by + ", min(ingested_at) AS at, " +
+      "argMin(accesses" + by + ", argMin(summary_json" + by + " FROM " + T(kLedger) +
+      " GROUP BY batch_id ORDER BY at, batch_id FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  std::vector<LedgerEntry> out;
+  RowReader r(*rows);
+  while (!r.done()) {
+    LedgerEntry e;
+    e.batch_id = std::string(r.String());
+    e.point = std::string(r.String());
+    e.origin = std::string(r.String());
+    e.ingested_at_ns = r.Fixed<int64_t>();
+    e.accesses = r.Fixed<uint64_t>();
+    e.summary_json = std::string(r.String());
+    if (r.failed()) break;
+    out.push_back(std::move(e));
+  }
+  if (r.failed()) return Status::Corruption(Where() + ": bad answer from table ledger");
+  return out;
+}
+
+Result<std::vector<std::string>> ClickHouseStore::Zones() {
+  Result<std::string> rows = client_.Select("SELECT name FROM " + T(kZones) +
+                                            " GROUP BY name ORDER BY min(added_at), name "
+                                            "FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  RowReader r(*rows);
+  while (!r.done()) out.emplace_back(r.String());
+  if (r.failed()) return Status::Corruption(Where() + ": bad answer from table zones");
+  return out;
+}
+
+Status ClickHouseStore::DoPutPoint(const MonitoringPoint& point) {
+  if (writer_open_) return Status::InvalidArgument("PutPoint while an ingest is open");
+  std::string row;
+  PutString(&row, point.name);
+  PutString(&row, point.watched.ToString());
+  PutString(&row, point.description);
+  PutFixed<int64_t>(&row, NowNs());
+  return InsertSmall(kPoints, row);
+}
+
+Result<bool> ClickHouseStore::LedgerHas(const std::string& batch_id, std::string* origin) {
+  Result<std::string> rows = client_.Select(
+      "SELECT argMin(origin, tuple(ingested_at, attempt)) FROM " + T(kLedger) +
+      " WHERE batch_id = " + Quote(batch_id) + " GROUP BY batch_id FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return false;
+  RowReader r(*rows);
+  *origin = std::string(r.String());
+  return true;
+}
+
+Result<bool> ClickHouseStore::PointExists(const std::string& point) {
+  Result<std::string> rows =
+      client_.Select("SELECT count() FROM " + T(kPoints) + " WHERE name = " + Quote(point) +
+                     " FORMAT TabSeparated");
+  if (!rows.ok()) return rows.status();
+  return std::strtoull(rows->c_str(), nullptr, 10) > 0;
+}
+
+Result<std::unique_ptr<IngestWriter>> ClickHouseStore::DoBeginIngest(const BatchInfo& info,
+                                                                     std::vector<TimeZone> zones) {
+  if (writer_open_) return Status::InvalidArgument("an ingest is already open on this store");
+  std::string origin;
+  Result<bool> has = LedgerHas(info.batch_id, &origin);
+  if (!has.ok()) return has.status();
+  if (*has) {
+    return Status::AlreadyExists("batch " + info.batch_id + " is already ingested (" + origin +
+                                 ")");
+  }
+  Result<bool> point = PointExists(info.point);
+  if (!point.ok()) return point.status();
+  if (!*point) {
+    return Status::NotFound(Where() + ": monitoring point " + info.point + " is not in the store");
+  }
+  return std::unique_ptr<IngestWriter>(new ClickHouseWriter(this, info, std::move(zones)));
+}
+
+Status ClickHouseStore::DoAddZone(const TimeZone& zone) {
+  if (writer_open_) return Status::InvalidArgument("AddZone while an ingest is open");
+  // The accepted attempt of every batch, and how many raw records each kept.
+  const std::string by = ", tuple(ingested_at, attempt))";
+  Result<std::string> ledger = client_.Select(
+      "SELECT batch_id, argMin(point" + by + ", argMin(attempt" + by + ", argMin(accesses" + by +
+      " FROM " + T(kLedger) + " GROUP BY batch_id ORDER BY batch_id FORMAT RowBinary");
+  if (!ledger.ok()) return ledger.status();
+  Result<std::string> counts = client_.Select("SELECT attempt, count() FROM " + T(kRaw) +
+                                              " GROUP BY attempt FORMAT RowBinary");
+  if (!counts.ok()) return counts.status();
+  std::map<uint64_t, uint64_t> kept;
+  {
+    RowReader r(*counts);
+    while (!r.done()) {
+      uint64_t a = r.Fixed<uint64_t>();
+      kept[a] = r.Fixed<uint64_t>();
+    }
+    if (r.failed()) return Status::Corruption(Where() + ": bad answer counting raw records");
+  }
+  std::set<uint64_t> accepted;
+  {
+    RowReader r(*ledger);
+    while (!r.done()) {
+      std::string batch(r.String());
+      std::string point(r.String());
+      uint64_t attempt = r.Fixed<uint64_t>();
+      uint64_t accesses = r.Fixed<uint64_t>();
+      if (r.failed()) return Status::Corruption(Where() + ": bad answer from table ledger");
+      accepted.insert(attempt);
+      if (kept[attempt] != accesses) {
+        return Status::NotFound(Where() + ": cannot build days of zone " + zone.name() +
+                                ": raw records of batch " + batch + " (point " + point +
+                                ") were deleted by retention (" + std::to_string(kept[attempt]) +
+                                " of " + std::to_string(accesses) + " kept)");
+      }
+    }
+  }
+  std::string attempt_list = "0";
+  for (uint64_t a : accepted) attempt_list += ", " + std::to_string(a);
+  Result<std::vector<MonitoringPoint>> points = Points();
+  if (!points.ok()) return points.status();
+  const uint64_t attempt = NewAttempt();
+  uint32_t next_chunk = 0;
+  auto send = [&](std::string rows, size_t count, uint32_t chunk) {
+    return InsertChunk(kSourceDays, rows, count, attempt, chunk);
+  };
+  for (const MonitoringPoint& p : *points) {
+    SourceDayTable table;
+    DayFinder finder(zone);
+    // The point's records month by month, so no one answer grows too large.
+    Result<std::string> months = client_.Select(
+        "SELECT DISTINCT toUInt32(toYYYYMM(toDateTime(intDiv(time_ns, 1000000000), 'UTC'))) AS m "
+        "FROM " +
+        T(kRaw) + " WHERE point = " + Quote(p.name) + " ORDER BY m FORMAT RowBinary");
+    if (!months.ok()) return months.status();
+    RowReader m(*months);
+    while (!m.done()) {
+      uint32_t month = m.Fixed<uint32_t>();
+      if (m.failed()) return Status::Corruption(Where() + ": bad answer listing raw months");
+      Result<std::string> rows = client_.Select(
+          "SELECT time_ns, source, port FROM " + T(kRaw) + " WHERE point = " + Quote(p.name) +
+          " AND toYYYYMM(toDateTime(intDiv(time_ns, 1000000000), 'UTC')) = " +
+          std::to_string(month) + " AND attempt IN (" + attempt_list + ") FORMAT RowBinary");
+      if (!rows.ok()) return rows.status();
+      RowReader r(*rows);
+      while (!r.done()) {
+        int64_t t = r.Fixed<int64_t>();
+        IpAddress source = r.Address();
+        uint32_t code = r.Fixed<uint32_t>();
+        if (r.failed()) break;
+        auto port = PortType::FromCode(code);
+        if (!port) {
+          return Status::Corruption(Where() + ": table raw, point " + p.name + ": bad port code " +
+                                    std::to_string(code));
+        }
+        table.Add(finder.Day(t), *port, source, t);
+      }
+      if (r.failed()) return Status::Corruption(Where() + ": bad answer reading raw records");
+    }
+    SCANSCOPE_RETURN_IF_ERROR(
+        EncodeSourceDays(zone.name(), p.name, attempt, table.TakeBlocks(), &next_chunk, send));
+  }
+  // The zone row last: it makes the zone's rows count.
+  std::string row;
+  PutString(&row, zone.name());
+  PutFixed<uint64_t>(&row, attempt);
+  PutFixed<int64_t>(&row, NowNs());
+  return InsertSmall(kZones, row);
+}
+
+Result<std::vector<BlockTotal>> ClickHouseStore::DoTotals(const std::string& zone,
+                                                          int32_t first_day, int32_t last_day) {
+  Result<std::string> rows = client_.Select(
+      "SELECT day, point, port, sum(accesses), uniqExact(source) FROM " + T(kSourceDays) +
+      " WHERE zone = " + Quote(zone) + " AND day BETWEEN " + std::to_string(first_day) + " AND " +
+      std::to_string(last_day) + " AND " + VisibleAttempts() +
+      " GROUP BY day, point, port ORDER BY day, point, port FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  std::vector<BlockTotal> out;
+  RowReader r(*rows);
+  while (!r.done()) {
+    BlockTotal t;
+    t.day = r.Fixed<int32_t>();
+    t.point = std::string(r.String());
+    uint32_t code = r.Fixed<uint32_t>();
+    t.accesses = r.Fixed<uint64_t>();
+    t.sources = r.Fixed<uint64_t>();
+    if (r.failed()) break;
+    auto port = PortType::FromCode(code);
+    if (!port) {
+      return Status::Corruption(Where() + ": table source_days: bad port code " +
+                                std::to_string(code) + " on " + FormatDay(t.day));
+    }
+    t.port = *port;
+    out.push_back(std::move(t));
+  }
+  if (r.failed()) return Status::Corruption(Where() + ": bad answer from table source_days");
+  return out;
+}
+
+Status ClickHouseStore::DoScanBlocks(const std::string& zone, int32_t first_day, int32_t last_day,
+                                     const BlockVisitor& visit) {
+  // Rows per day, to ask for runs of days of about kScanRows rows at a time.
+  Result<std::vector<BlockTotal>> totals = DoTotals(zone, first_day, last_day);
+  if (!totals.ok()) return totals.status();
+  std::vector<std::pair<int32_t, uint64_t>> days;
+  for (const BlockTotal& t : *totals) {
+    if (days.empty() || days.back().first != t.day) days.emplace_back(t.day, 0);
+    days.back().second += t.sources;
+  }
+  size_t i = 0;
+  while (i < days.size()) {
+    size_t j = i;
+    uint64_t rows_wanted = 0;
+    while (j < days.size() && (j == i || rows_wanted + days[j].second <= kScanRows)) {
+      rows_wanted += days[j].second;
+      ++j;
+    }
+    const int32_t from = days[i].first, to = days[j - 1].first;
+    i = j;
+    Result<std::string> rows = client_.Select(
+        "SELECT day, point, port, source, sum(accesses), min(first_ns), max(last_ns) FROM " +
+        T(kSourceDays) + " WHERE zone = " + Quote(zone) + " AND day BETWEEN " +
+        std::to_string(from) + " AND " + std::to_string(to) + " AND " + VisibleAttempts() +
+        " GROUP BY day, point, port, source ORDER BY day, point, port, source FORMAT RowBinary");
+    if (!rows.ok()) return rows.status();
+    RowReader r(*rows);
+    SourceDayBlock block;
+    std::string point;
+    bool open = false;
+    while (!r.done()) {
+      int32_t day = r.Fixed<int32_t>();
+      std::string_view row_point = r.String();
+      uint32_t code = r.Fixed<uint32_t>();
+      SourceDayRow row;
+      row.source = r.Address();
+      row.accesses = r.Fixed<uint64_t>();
+      row.first_ns = r.Fixed<int64_t>();
+      row.last_ns = r.Fixed<int64_t>();
+      if (r.failed()) break;
+      if (!open || day != block.day || row_point != point || code != block.port.Code()) {
+        if (open) SCANSCOPE_RETURN_IF_ERROR(visit(point, block));
+        auto port = PortType::FromCode(code);
+        if (!port) {
+          return Status::Corruption(Where() + ": table source_days: bad port code " +
+                                    std::to_string(code) + " on " + FormatDay(day));
+        }
+        block = SourceDayBlock();
+        block.day = day;
+        block.port = *port;
+        point = std::string(row_point);
+        open = true;
+      }
+      block.rows.push_back(row);
+    }
+    if (r.failed()) return Status::Corruption(Where() + ": bad answer from table source_days");
+    if (open) SCANSCOPE_RETURN_IF_ERROR(visit(point, block));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsClickHouseUrl(std::string_view db) { return db.starts_with("clickhouse://"); }
+
+Result<ClickHouseOptions> ParseClickHouseUrl(std::string_view url) {
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument("bad ClickHouse URL '" + std::string(url) + "': " + why +
+                                   " (want clickhouse://[USER[:PASSWORD]@]HOST:PORT/DATABASE"
+                                   "[?cluster=NAME])");
+  };
+  if (!IsClickHouseUrl(url)) return bad("it does not start with clickhouse://");
+  std::string_view rest = url.substr(std::string_view("clickhouse://").size());
+  ClickHouseOptions o;
+  if (const char* u = std::getenv("SCANSCOPE_CLICKHOUSE_USER")) o.user = u;
+  if (const char* p = std::getenv("SCANSCOPE_CLICKHOUSE_PASSWORD")) o.password = p;
+  std::string_view query;
+  if (size_t q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return bad("no /DATABASE");
+  std::string_view authority = rest.substr(0, slash);
+  o.database = PercentDecode(rest.substr(slash + 1));
+  if (o.database.empty()) return bad("no database");
+  for (char c : o.database) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+      return bad("the database name may hold only letters, digits and _");
+    }
+  }
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view cred = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    size_t colon = cred.find(':');
+    o.user = PercentDecode(cred.substr(0, colon));
+    o.password = colon == std::string_view::npos ? "" : PercentDecode(cred.substr(colon + 1));
+  }
+  if (!ParseHostPort(authority, 8123, &o.host, &o.port)) return bad("bad HOST:PORT");
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view kv = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    size_t eq = kv.find('=');
+    std::string key(kv.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? "" : PercentDecode(kv.substr(eq + 1));
+    if (key == "cluster") {
+      if (value.empty()) return bad("empty cluster");
+      for (char c : value) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+          return bad("the cluster name may hold only letters, digits and _");
+        }
+      }
+      o.cluster = value;
+    } else if (key == "nodes") {
+      std::string_view list = value;
+      while (!list.empty()) {
+        size_t comma = list.find(',');
+        std::pair<std::string, int> node;
+        if (!ParseHostPort(list.substr(0, comma), 8123, &node.first, &node.second)) {
+          return bad("bad node '" + std::string(list.substr(0, comma)) + "'");
+        }
+        o.node_http.push_back(node);
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      }
+    } else if (key == "retention_months") {
+      char* end = nullptr;
+      long n = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || n < 0 || n > 100000) {
+        return bad("retention_months must be a whole number >= 0");
+      }
+      o.retention_months = static_cast<int>(n);
+    } else {
+      return bad("unknown parameter '" + key + "'");
+    }
+  }
+  if (!o.node_http.empty() && o.cluster.empty()) return bad("nodes= without cluster=");
+  return o;
+}
+
+Result<std::unique_ptr<Store>> OpenClickHouseStore(const ClickHouseOptions& options,
+                                                   const std::vector<TimeZone>& default_zones) {
+  auto store = std::make_unique<ClickHouseStore>(options);
+  SCANSCOPE_RETURN_IF_ERROR(store->Open(default_zones));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::vector<uint32_t>> ApplyClickHouseRetention(const ClickHouseOptions& options,
+                                                       int64_t now_ns) {
+  if (options.retention_months <= 0) return std::vector<uint32_t>{};
+  CivilDate today = CivilFromDays(static_cast<int32_t>(now_ns / kNanosPerDay));
+  int64_t months = int64_t{today.year} * 12 + (today.month - 1) - options.retention_months;
+  const uint32_t oldest_kept = static_cast<uint32_t>((months / 12) * 100 + months % 12 + 1);
+  // Every node holds its own partitions of the raw table.
+  std::vector<Endpoint> nodes;
+  Endpoint main{options.host, options.port, options.user, options.password, options.database};
+  if (options.cluster.empty()) {
+    nodes.push_back(main);
+  } else {
+    Result<std::string> rows = HttpClient(main).Select(
+        "SELECT host_name FROM system.clusters WHERE cluster = " + Quote(options.cluster) +
+        " ORDER BY shard_num, replica_num FORMAT RowBinary");
+    if (!rows.ok()) return rows.status();
+    RowReader r(*rows);
+    size_t i = 0;
+    while (!r.done()) {
+      Endpoint e = main;
+      e.host = std::string(r.String());
+      if (i < options.node_http.size()) {
+        e.host = options.node_http[i].first;
+        e.port = options.node_http[i].second;
+      }
+      nodes.push_back(e);
+      ++i;
+    }
+  }
+  std::set<uint32_t> dropped;
+  for (const Endpoint& e : nodes) {
+    HttpClient node(e);
+    Result<std::string> parts =
+        node.Select("SELECT DISTINCT partition FROM system.parts WHERE active AND database = " +
+                    Quote(options.database) + " AND table = 'raw' FORMAT RowBinary");
+    if (!parts.ok()) return parts.status();
+    RowReader r(*parts);
+    while (!r.done()) {
+      std::string partition(r.String());
+      if (r.failed()) break;
+      char* end = nullptr;
+      unsigned long month = std::strtoul(partition.c_str(), &end, 10);
+      if (*end != '\0' || month >= oldest_kept) continue;
+      Result<std::string> st =
+          node.Execute("ALTER TABLE raw DROP PARTITION " + std::to_string(month));
+      if (!st.ok()) return st.status();
+      dropped.insert(static_cast<uint32_t>(month));
+    }
+  }
+  return std::vector<uint32_t>(dropped.begin(), dropped.end());
+}
+
+}  // namespace scanscope
