@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "store/clickhouse/clickhouse_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace scanscope {
@@ -29,6 +30,11 @@ Result<std::unique_ptr<Store>> OpenStoreFor(const CommonArgs& args, const Config
   for (const std::string& z : config.store_timezones) SCANSCOPE_RETURN_IF_ERROR(add(z));
   SCANSCOPE_RETURN_IF_ERROR(add(config.report_timezone.empty() ? "UTC" : config.report_timezone));
   if (!extra_zone.empty()) SCANSCOPE_RETURN_IF_ERROR(add(extra_zone));
+  if (IsClickHouseUrl(db)) {
+    auto options = ParseClickHouseUrl(db);
+    if (!options.ok()) return options.status();
+    return OpenClickHouseStore(*options, zones);
+  }
   return OpenSqliteStore(db, zones);
 }
 
