@@ -1,0 +1,442 @@
+#include "sensor/sensor.h"
+
+#include <dirent.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "capture/netfilter_parse.h"
+#include "classify/classifier.h"
+#include "decode/decoder.h"
+#include "sensor/live_capture.h"
+#include "sensor/log_follower.h"
+#include "spool/spool.h"
+
+namespace scanscope {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kFlushRecords = 4096;
+
+int64_t WallNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What the capture thread counted, copied for the shipper's status reports.
+struct CaptureSnapshot {
+  uint64_t packets_seen = 0;  // frames captured, or log lines read
+  uint64_t accesses = 0;      // accesses classified (appended or dropped)
+  int64_t newest_access_ns = 0;
+  CaptureStats pcap;
+  DecodeCounters decode;
+  ClassifyCounters classify;
+  LogCounters log;
+  FollowCounters follow;
+  uint64_t spool_error_dropped = 0;  // records lost to spool write errors
+};
+
+// The named counters of the status report (the names of `ingest`'s summary).
+nlohmann::json NamedCounters(const CaptureSnapshot& c) {
+  nlohmann::json j = nlohmann::json::object();
+  auto add = [&](const std::string& name, uint64_t v) {
+    if (v != 0) j[name] = v;
+  };
+  for (size_t i = 0; i < static_cast<size_t>(ClassifyResult::kCount); ++i) {
+    auto r = static_cast<ClassifyResult>(i);
+    if (r != ClassifyResult::kAccess)
+      add(std::string(ClassifyResultName(r)), c.classify.by_result[i]);
+  }
+  add("fragments_with_port_type_of_first", c.classify.fragments_with_port_type_of_first);
+  add("fragments_without_first", c.classify.fragments_without_first);
+  add("reply_flows_evicted", c.classify.reply_flows_evicted);
+  add("fragments_evicted", c.classify.fragments_evicted);
+  add("not_ip", c.decode.Get(DecodeResult::kNotIp));
+  add("unsupported_link_type", c.decode.Get(DecodeResult::kUnsupportedLinkType));
+  for (size_t i = 0; i < static_cast<size_t>(DecodeResult::kCount); ++i) {
+    auto r = static_cast<DecodeResult>(i);
+    if (r == DecodeResult::kOk || r == DecodeResult::kNotIp ||
+        r == DecodeResult::kUnsupportedLinkType) {
+      continue;
+    }
+    add("malformed." + std::string(DecodeResultName(r)), c.decode.by_result[i]);
+  }
+  add("log.not_netfilter", c.log.not_netfilter);
+  for (size_t i = 0; i < static_cast<size_t>(LogMalformed::kCount); ++i) {
+    add("malformed.log_" + std::string(LogMalformedName(static_cast<LogMalformed>(i))),
+        c.log.malformed[i]);
+  }
+  add("log.rotations", c.follow.rotations);
+  add("log.truncations", c.follow.truncations);
+  add("log.resumed_rotated", c.follow.resumed_rotated);
+  return j;
+}
+
+// Drops root for `user` (its groups included, so a log readable by group
+// adm stays readable). Checks that root cannot be regained.
+Status DropPrivileges(const std::string& user, uid_t uid, gid_t gid) {
+  if (::initgroups(user.c_str(), gid) != 0)
+    return Status::IoError(std::string("initgroups: ") + std::strerror(errno));
+  if (::setgid(gid) != 0) return Status::IoError(std::string("setgid: ") + std::strerror(errno));
+  if (::setuid(uid) != 0) return Status::IoError(std::string("setuid: ") + std::strerror(errno));
+  if (uid != 0 && ::setuid(0) == 0) return Status::Internal("could regain root after dropping it");
+  return Status::Ok();
+}
+
+// Makes the spool directory and its files the user's, so the sensor can
+// keep writing it after dropping root.
+Status ChownSpool(const std::string& dir, uid_t uid, gid_t gid) {
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+    return Status::IoError(dir + ": " + std::strerror(errno));
+  }
+  if (::chown(dir.c_str(), uid, gid) != 0)
+    return Status::IoError(dir + ": " + std::strerror(errno));
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return Status::IoError(dir + ": " + std::strerror(errno));
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    (void)::chown((dir + "/" + name).c_str(), uid, gid);
+  }
+  ::closedir(d);
+  return Status::Ok();
+}
+
+// The capture side: decode + classify into a buffer of pending accesses that
+// is appended to the spool in blocks.
+class AccessPipeline : public LiveCapture::Handler {
+ public:
+  AccessPipeline(const SensorOptions& options, Spool* spool)
+      : options_(options), spool_(spool), classifier_(ClassifyOptions{.watched = options.watched}) {
+    pending_.reserve(kFlushRecords);
+  }
+
+  void set_link_type(LinkType t) { link_type_ = t; }
+
+  void OnFrame(int64_t time_ns, std::span<const uint8_t> frame) override {
+    ++snap_.packets_seen;
+    DecodeResult d = DecodeFrame(link_type_, frame, &view_);
+    snap_.decode.Add(d);
+    if (d == DecodeResult::kOk &&
+        classifier_.Classify(time_ns, view_, &record_) == ClassifyResult::kAccess) {
+      Add(record_);
+    }
+  }
+
+  void OnLogLine(std::string_view line, netfilter::ParseContext* ctx) {
+    ++snap_.packets_seen;
+    ++snap_.log.lines;
+    LogMalformed why = LogMalformed::kTruncatedLine;
+    LogLineResult r = netfilter::ParseNetfilterLineIn(line, ctx, &logged_, &why);
+    switch (r) {
+      case LogLineResult::kPacket:
+        ++snap_.log.packets;
+        if (classifier_.ClassifyLogged(logged_, &record_) == ClassifyResult::kAccess) Add(record_);
+        break;
+      case LogLineResult::kNotNetfilter:
+        ++snap_.log.not_netfilter;
+        break;
+      case LogLineResult::kMalformed:
+        ++snap_.log.malformed[static_cast<size_t>(why)];
+        break;
+    }
+  }
+
+  bool full() const { return pending_.size() >= kFlushRecords; }
+
+  // Appends what is pending as one block, with the input's position.
+  Status Flush(std::string_view cursor) {
+    if (pending_.empty()) return Status::Ok();
+    Status s = spool_->Append(pending_, cursor);
+    if (!s.ok()) snap_.spool_error_dropped += pending_.size();
+    pending_.clear();
+    return s;
+  }
+
+  // Copies the counters for the status reports.
+  void Publish(const CaptureStats* pcap, const FollowCounters* follow) {
+    snap_.classify = classifier_.counters();
+    if (pcap != nullptr) snap_.pcap = *pcap;
+    if (follow != nullptr) snap_.follow = *follow;
+    std::lock_guard lock(mu_);
+    published_ = snap_;
+  }
+  CaptureSnapshot Published() const {
+    std::lock_guard lock(mu_);
+    return published_;
+  }
+
+ private:
+  void Add(const AccessRecord& r) {
+    pending_.push_back(r);
+    ++snap_.accesses;
+    if (r.time_ns > snap_.newest_access_ns) snap_.newest_access_ns = r.time_ns;
+  }
+
+  const SensorOptions& options_;
+  Spool* spool_;
+  Classifier classifier_;
+  LinkType link_type_ = LinkType::kEthernet;
+  PacketView view_;
+  LoggedPacket logged_;
+  AccessRecord record_;
+  std::vector<AccessRecord> pending_;
+  CaptureSnapshot snap_;
+  mutable std::mutex mu_;
+  CaptureSnapshot published_;
+};
+
+std::string StatusJson(const SensorOptions& options, const std::string& spool_id,
+                       int64_t started_ns, const CaptureSnapshot& c, const SpoolStats& sp,
+                       const ShipperCounters& sh) {
+  nlohmann::json j;
+  j["point"] = options.point;
+  j["source"] = options.interface.empty() ? "netfilter_log" : "interface";
+  j["input"] = options.interface.empty() ? options.netfilter_log : options.interface;
+  j["spool_id"] = spool_id;
+  j["started_at_ns"] = started_ns;
+  j["sent_at_ns"] = WallNs();
+  j["newest_access_ns"] = c.newest_access_ns;
+  j["spool_bytes"] = sp.bytes;
+  j["spool_segments"] = sp.segments;
+  j["spool_max_bytes"] = options.spool_max_bytes;
+  j["packets_seen"] = c.packets_seen;
+  j["accesses"] = c.accesses;
+  j["capture_received"] = c.pcap.received;
+  j["capture_drops"] = c.pcap.dropped;
+  j["interface_drops"] = c.pcap.interface_dropped;
+  j["spool_full_dropped"] = sp.counters.full_dropped;
+  j["spool_error_dropped"] = c.spool_error_dropped;
+  j["spool_corrupt_blocks"] = sp.counters.corrupt_blocks;
+  j["spool_corrupt_bytes"] = sp.counters.corrupt_bytes;
+  j["spool_recovered_torn_bytes"] = sp.counters.recovered_torn_bytes;
+  j["shipped_batches"] = sh.shipped_batches;
+  j["shipped_records"] = sh.shipped_records;
+  j["ship_failures"] = sh.ship_failures;
+  j["counters"] = NamedCounters(c);
+  return j.dump();
+}
+
+}  // namespace
+
+Status RunSensor(const SensorOptions& options, BatchSender* sender, const std::atomic<bool>& stop) {
+  if (options.point.empty()) return Status::InvalidArgument("sensor: no point name");
+  if (options.watched.empty()) return Status::InvalidArgument("sensor: no watched addresses");
+  if (options.interface.empty() == options.netfilter_log.empty()) {
+    return Status::InvalidArgument("sensor: give exactly one of an interface or a netfilter log");
+  }
+  const int64_t started_ns = WallNs();
+
+  // 1. Who to become, and the spool made theirs, while still root.
+  std::optional<std::pair<uid_t, gid_t>> drop_to;
+  if (!options.user.empty()) {
+    passwd* pw = ::getpwnam(options.user.c_str());
+    if (pw == nullptr)
+      return Status::InvalidArgument("sensor: no such user '" + options.user + "'");
+    drop_to = {pw->pw_uid, pw->pw_gid};
+    SCANSCOPE_RETURN_IF_ERROR(ChownSpool(options.spool_dir, pw->pw_uid, pw->pw_gid));
+  }
+
+  // 2. The capture, which needs the privileges.
+  std::unique_ptr<LiveCapture> capture;
+  if (!options.interface.empty()) {
+    LiveCaptureOptions co;
+    co.interface = options.interface;
+    co.filter = CaptureFilterFor(options.watched);
+    co.buffer_bytes = options.capture_buffer_bytes;
+    auto c = LiveCapture::Open(co);
+    if (!c.ok()) return c.status();
+    capture = std::move(*c);
+  }
+
+  // 3. Then no more privileges than the user has.
+  if (drop_to) {
+    SCANSCOPE_RETURN_IF_ERROR(DropPrivileges(options.user, drop_to->first, drop_to->second));
+    spdlog::info("sensor: running as user {} (uid {}, gid {})", options.user, drop_to->first,
+                 drop_to->second);
+  }
+
+  // 4. The spool, with what a previous run left in it.
+  SpoolOptions so;
+  so.dir = options.spool_dir;
+  so.max_bytes = options.spool_max_bytes;
+  so.segment_bytes = options.segment_bytes;
+  so.seal_after_ns = int64_t{options.seal_seconds} * 1'000'000'000;
+  so.sync = options.spool_sync;
+  auto opened = Spool::Open(so);
+  if (!opened.ok()) return opened.status();
+  Spool& spool = **opened;
+  {
+    SpoolStats st = spool.stats();
+    spdlog::info("sensor: spool {} (id {}): {} sealed segment(s), {} bytes waiting to ship",
+                 options.spool_dir, spool.id(), st.sealed, st.bytes);
+    if (st.counters.recovered_segments > 0) {
+      spdlog::warn(
+          "sensor: spool recovered {} unsealed segment(s) after a crash, {} torn bytes "
+          "cut off",
+          st.counters.recovered_segments, st.counters.recovered_torn_bytes);
+    }
+  }
+
+  AccessPipeline pipeline(options, &spool);
+  ShipperOptions sho;
+  sho.point = options.point;
+  sho.report_interval = options.report_interval;
+  Shipper shipper(&spool, sender, sho, [&](const ShipperCounters& sh) {
+    return StatusJson(options, spool.id(), started_ns, pipeline.Published(), spool.stats(), sh);
+  });
+  shipper.Start();
+
+  // 5. Capture until told to stop.
+  Status failure;
+  uint64_t sealed_before = spool.stats().counters.sealed_segments;
+  auto housekeeping = [&](std::string_view cursor, bool force_flush,
+                          Clock::time_point* last_flush) {
+    auto now = Clock::now();
+    if (force_flush || pipeline.full() || now - *last_flush >= options.flush_interval) {
+      Status s = pipeline.Flush(cursor);
+      if (!s.ok()) spdlog::error("sensor: spool append failed, block dropped: {}", s.ToString());
+      *last_flush = now;
+    }
+    Status s = spool.MaybeSeal();
+    if (!s.ok()) spdlog::error("sensor: sealing a spool segment failed: {}", s.ToString());
+    uint64_t sealed = spool.stats().counters.sealed_segments;
+    if (sealed != sealed_before) {
+      sealed_before = sealed;
+      shipper.Wake();
+    }
+  };
+  uint64_t full_logged = 0;
+  auto log_full = [&] {
+    uint64_t dropped = spool.stats().counters.full_dropped;
+    if (dropped > full_logged) {
+      if (full_logged == 0) {
+        spdlog::warn(
+            "sensor: spool full ({} bytes): dropping new accesses, counted as "
+            "spool_full_dropped",
+            options.spool_max_bytes);
+      }
+      full_logged = dropped;
+    }
+  };
+
+  auto last_flush = Clock::now();
+  auto last_publish = Clock::time_point();
+  if (capture) {
+    pipeline.set_link_type(capture->link_type());
+    spdlog::info("sensor: capturing on {} (filter: {})", options.interface,
+                 CaptureFilterFor(options.watched));
+    CaptureStats pcap_stats;
+    while (!stop.load()) {
+      auto n = capture->Poll(100, pipeline);
+      if (!n.ok()) {
+        failure = n.status();
+        break;
+      }
+      housekeeping({}, false, &last_flush);
+      if (Clock::now() - last_publish >= std::chrono::milliseconds(500)) {
+        last_publish = Clock::now();
+        auto st = capture->Stats();
+        if (st.ok()) {
+          if (st->dropped > pcap_stats.dropped) {
+            spdlog::warn("sensor: capture dropped {} packet(s) (buffer full; {} in all)",
+                         st->dropped - pcap_stats.dropped, st->dropped);
+          }
+          pcap_stats = *st;
+        }
+        pipeline.Publish(&pcap_stats, nullptr);
+        log_full();
+      }
+    }
+    auto st = capture->Stats();
+    if (st.ok()) pcap_stats = *st;
+    pipeline.Publish(&pcap_stats, nullptr);
+  } else {
+    std::optional<FollowCursor> resume;
+    if (std::string c = spool.cursor(); !c.empty()) resume = FollowCursor::Decode(c);
+    LogFollower follower(options.netfilter_log, resume, kMaxLogLineBytes);
+    netfilter::LocalTimeConverter local_time(options.log_zone);
+    netfilter::ParseContext ctx;
+    ctx.local_time = &local_time;
+    {
+      // Classic stamps have no year: this year, or last year for a stamp
+      // in a later month than now (read just after new year).
+      std::time_t t = std::time(nullptr);
+      std::tm tm{};
+      ::gmtime_r(&t, &tm);
+      ctx.classic.year = tm.tm_year + 1900;
+      ctx.classic.mtime_month = static_cast<unsigned>(tm.tm_mon + 1);
+      ctx.classic.from_mtime = true;
+      ctx.classic.track_rollover = true;
+    }
+    std::string cursor;
+    bool announced = false;
+    while (!stop.load()) {
+      auto n = follower.Poll([&](std::string_view line, const FollowCursor& after) {
+        pipeline.OnLogLine(line, &ctx);
+        if (pipeline.full()) {
+          Status s = pipeline.Flush(after.Encode());
+          if (!s.ok())
+            spdlog::error("sensor: spool append failed, block dropped: {}", s.ToString());
+        }
+      });
+      if (!n.ok()) {
+        failure = n.status();
+        break;
+      }
+      if (!announced) {
+        announced = true;
+        spdlog::info("sensor: following {} (from offset {})", options.netfilter_log,
+                     follower.cursor().offset);
+      }
+      cursor = follower.cursor().Encode();
+      housekeeping(cursor, false, &last_flush);
+      if (Clock::now() - last_publish >= std::chrono::milliseconds(500)) {
+        last_publish = Clock::now();
+        pipeline.Publish(nullptr, &follower.counters());
+        log_full();
+      }
+      if (*n == 0) ::poll(nullptr, 0, 100);  // nothing new: look again in 100 ms
+    }
+    cursor = follower.cursor().Encode();
+    Status s = pipeline.Flush(cursor);
+    if (!s.ok()) spdlog::error("sensor: spool append failed, block dropped: {}", s.ToString());
+    pipeline.Publish(nullptr, &follower.counters());
+  }
+
+  // 6. Stop: what is captured goes to the spool, sealed; ship for a while.
+  Status fs = pipeline.Flush({});
+  if (!fs.ok()) spdlog::error("sensor: spool append failed, block dropped: {}", fs.ToString());
+  Status seal = spool.Seal();
+  if (!seal.ok()) spdlog::error("sensor: sealing the last segment failed: {}", seal.ToString());
+  log_full();
+  spdlog::info("sensor: stopping; shipping what is sealed for at most {} ms",
+               options.shutdown_grace.count());
+  bool emptied = shipper.Stop(Clock::now() + options.shutdown_grace);
+  CaptureSnapshot c = pipeline.Published();
+  SpoolStats sp = spool.stats();
+  ShipperCounters sh = shipper.counters();
+  spdlog::info(
+      "sensor: stopped: {} packets, {} accesses, {} batches shipped, {} ship failures, "
+      "{} capture drops, {} spool-full drops; {} ({} segment(s), {} bytes left in the spool)",
+      c.packets_seen, c.accesses, sh.shipped_batches, sh.ship_failures, c.pcap.dropped,
+      sp.counters.full_dropped, emptied ? "all shipped" : "not all shipped", sp.segments, sp.bytes);
+  return failure;
+}
+
+}  // namespace scanscope

@@ -1,0 +1,187 @@
+#include "sensor/shipper.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+
+namespace scanscope {
+
+using Clock = std::chrono::steady_clock;
+
+Shipper::Shipper(Spool* spool, BatchSender* sender, ShipperOptions options,
+                 std::function<std::string(const ShipperCounters&)> status_json)
+    : spool_(spool),
+      sender_(sender),
+      options_(std::move(options)),
+      status_json_(std::move(status_json)) {}
+
+Shipper::~Shipper() { (void)Stop(Clock::now()); }
+
+std::string Shipper::BatchId(const std::string& point, const std::string& spool_id, uint64_t seq) {
+  return fmt::format("{}/{}/{:016x}", point, spool_id, seq);
+}
+
+void Shipper::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Shipper::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool Shipper::Stop(Clock::time_point deadline) {
+  {
+    std::lock_guard lock(mu_);
+    if (!draining_) {
+      draining_ = true;
+      deadline_ = deadline;
+    } else {
+      deadline_ = std::min(deadline_, deadline);
+    }
+    if (deadline <= Clock::now()) stop_now_ = true;
+    woken_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mu_);
+  return emptied_;
+}
+
+ShipperCounters Shipper::counters() const {
+  std::lock_guard lock(mu_);
+  return counters_;
+}
+
+void Shipper::WaitUntil(Clock::time_point until) {
+  std::unique_lock lock(mu_);
+  if (draining_) until = std::min(until, deadline_);
+  cv_.wait_until(lock, until, [&] { return woken_ || stop_now_; });
+  woken_ = false;
+}
+
+void Shipper::Report() {
+  ShipperCounters snapshot = counters();
+  Status s = sender_->Report(options_.point, status_json_(snapshot));
+  std::lock_guard lock(mu_);
+  if (s.ok()) {
+    ++counters_.reports;
+  } else {
+    if (counters_.report_failures == 0) {
+      spdlog::warn("sensor: status report failed: {}", s.ToString());
+    }
+    ++counters_.report_failures;
+  }
+}
+
+void Shipper::Run() {
+  auto next_report = Clock::now();
+  auto backoff = options_.backoff_min;
+  bool failing = false;
+  uint64_t failures_in_row = 0;
+  std::optional<WireBatch> batch;  // the oldest sealed segment, read once
+  uint64_t batch_seq = 0;
+  for (;;) {
+    auto now = Clock::now();
+    {
+      std::lock_guard lock(mu_);
+      if (stop_now_ || (draining_ && now >= deadline_)) break;
+    }
+    if (now >= next_report) {
+      Report();
+      next_report = Clock::now() + options_.report_interval;
+    }
+    std::vector<uint64_t> sealed = spool_->Sealed();
+    if (sealed.empty()) {
+      batch.reset();
+      {
+        std::lock_guard lock(mu_);
+        if (draining_) {
+          emptied_ = true;
+          break;
+        }
+      }
+      WaitUntil(std::min(now + options_.idle_poll, next_report));
+      continue;
+    }
+    uint64_t seq = sealed.front();
+    if (!batch || batch_seq != seq) {
+      auto contents = spool_->Read(seq);
+      if (!contents.ok()) {
+        spdlog::error("sensor: reading spool segment {:016x}: {}", seq,
+                      contents.status().ToString());
+        WaitUntil(now + backoff);
+        backoff = std::min(backoff * 2, options_.backoff_max);
+        continue;
+      }
+      if (contents->corrupt_blocks > 0) {
+        spdlog::warn(
+            "sensor: spool segment {:016x}: {} damaged block(s), {} bytes skipped (checksum); "
+            "{} records kept",
+            seq, contents->corrupt_blocks, contents->corrupt_bytes, contents->records.size());
+      }
+      batch = WireBatch{options_.point, BatchId(options_.point, spool_->id(), seq),
+                        std::move(contents->records)};
+      batch_seq = seq;
+    }
+    if (batch->records.empty()) {
+      Status r = spool_->Remove(seq);
+      if (!r.ok()) spdlog::error("sensor: {}", r.ToString());
+      std::lock_guard lock(mu_);
+      ++counters_.empty_segments;
+      batch.reset();
+      continue;
+    }
+    Status s = sender_->Send(*batch);
+    if (s.ok()) {
+      if (failing) {
+        spdlog::info("sensor: collector accepts batches again after {} failed attempt(s)",
+                     failures_in_row);
+      }
+      failing = false;
+      failures_in_row = 0;
+      backoff = options_.backoff_min;
+      Status r = spool_->Remove(seq);
+      if (!r.ok()) {
+        // Sent and acknowledged but still on disk: it goes again and the
+        // collector's ledger drops it as a duplicate.
+        spdlog::error("sensor: {}", r.ToString());
+      }
+      {
+        std::lock_guard lock(mu_);
+        ++counters_.shipped_batches;
+        counters_.shipped_records += batch->records.size();
+      }
+      batch.reset();
+      continue;
+    }
+    {
+      std::lock_guard lock(mu_);
+      ++counters_.ship_failures;
+    }
+    ++failures_in_row;
+    auto wait = std::max<std::chrono::milliseconds>(
+        backoff, std::chrono::seconds(sender_->retry_after_seconds()));
+    // One line when shipping starts failing, then one per ten failures.
+    if (!failing || failures_in_row % 10 == 0) {
+      spdlog::warn("sensor: sending batch {} failed ({} in a row): {}; retrying in {} ms",
+                   batch->batch_id, failures_in_row, s.ToString(), wait.count());
+    }
+    failing = true;
+    WaitUntil(Clock::now() + wait);
+    backoff = std::min(backoff * 2, options_.backoff_max);
+  }
+  bool last_report;
+  {
+    std::lock_guard lock(mu_);
+    last_report = !stop_now_ && Clock::now() < deadline_;
+  }
+  if (last_report) Report();
+}
+
+}  // namespace scanscope
