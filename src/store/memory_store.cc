@@ -120,6 +120,20 @@ class MemoryStore : public Store {
     return std::unique_ptr<IngestWriter>(new MemoryWriter(&state_, info, std::move(zones)));
   }
 
+  Status DoPutPointStatus(const PointStatus& status) override {
+    if (!state_.points.contains(status.point)) {
+      return Status::NotFound("monitoring point " + status.point + " is not in the store");
+    }
+    statuses_[status.point] = status;
+    return Status::Ok();
+  }
+
+  Result<std::vector<PointStatus>> DoPointStatuses() override {
+    std::vector<PointStatus> out;
+    for (const auto& [name, st] : statuses_) out.push_back(st);
+    return out;
+  }
+
   Status DoAddZone(const TimeZone& zone) override {
     ZoneBlocks blocks;
     for (const auto& [point, records] : state_.raw) {
@@ -158,6 +172,7 @@ class MemoryStore : public Store {
   }
 
   MemoryState state_;
+  std::map<std::string, PointStatus> statuses_;
 };
 
 }  // namespace

@@ -69,6 +69,8 @@ class SqliteStore : public Store {
                                            int32_t last_day) override;
   Status DoScanBlocks(const std::string& zone, int32_t first_day, int32_t last_day,
                       const BlockVisitor& visit) override;
+  Status DoPutPointStatus(const PointStatus& status) override;
+  Result<std::vector<PointStatus>> DoPointStatuses() override;
 
   Status CheckOrCreateSchema(const std::vector<TimeZone>& default_zones);
   Status PrepareStatements();
@@ -418,6 +420,52 @@ Result<std::vector<std::string>> SqliteStore::Zones() {
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out.emplace_back(s.Text(0));
   if (rc != SQLITE_DONE) return db_.Error("read zones", rc);
+  return out;
+}
+
+// The sensors' last reports. Created on first use, so that a store made
+// before it existed needs no schema change (readers treat "no table" as "no
+// reports").
+constexpr std::string_view kPointStatusTable =
+    "CREATE TABLE IF NOT EXISTS point_status(point TEXT PRIMARY KEY, reported_at INTEGER NOT "
+    "NULL, status_json TEXT NOT NULL) WITHOUT ROWID";
+
+Status SqliteStore::DoPutPointStatus(const PointStatus& status) {
+  if (writer_open_) return Status::InvalidArgument("PutPointStatus while an ingest is open");
+  SCANSCOPE_RETURN_IF_ERROR(PointId(status.point).status());
+  SCANSCOPE_RETURN_IF_ERROR(db_.Exec(kPointStatusTable));
+  Statement s;
+  SCANSCOPE_RETURN_IF_ERROR(
+      db_.Prepare("INSERT INTO point_status(point, reported_at, status_json) VALUES(?, ?, ?) "
+                  "ON CONFLICT(point) DO UPDATE SET reported_at=excluded.reported_at, "
+                  "status_json=excluded.status_json",
+                  &s));
+  s.Bind(1, status.point);
+  s.Bind(2, status.reported_at_ns);
+  s.Bind(3, status.status_json);
+  int rc = s.Step();
+  if (rc != SQLITE_DONE) return db_.Error("put status of point " + status.point, rc);
+  return Status::Ok();
+}
+
+Result<std::vector<PointStatus>> SqliteStore::DoPointStatuses() {
+  std::vector<PointStatus> out;
+  {
+    Statement t;
+    SCANSCOPE_RETURN_IF_ERROR(
+        db_.Prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='point_status'", &t));
+    int rc = t.Step();
+    if (rc == SQLITE_DONE) return out;
+    if (rc != SQLITE_ROW) return db_.Error("look for table point_status", rc);
+  }
+  Statement s;
+  SCANSCOPE_RETURN_IF_ERROR(
+      db_.Prepare("SELECT point, reported_at, status_json FROM point_status ORDER BY point", &s));
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(PointStatus{std::string(s.Text(0)), s.Int(1), std::string(s.Text(2))});
+  }
+  if (rc != SQLITE_DONE) return db_.Error("read point_status", rc);
   return out;
 }
 

@@ -531,3 +531,47 @@ TEST(StoreBackends, SqliteAndMemoryAgree) {
 
 }  // namespace
 }  // namespace scanscope
+
+namespace scanscope {
+namespace {
+
+// PutPointStatus replaces a point's last report, survives reopening (SQLite),
+// refuses unknown points, and both backends answer the same.
+TEST(StoreBackends, PointStatusReplacesAndPersists) {
+  TempDir dir;
+  const std::string path = dir.File("status.db");
+  auto check = [](Store* store) {
+    EXPECT_TRUE(store->PointStatuses()->empty());
+    ASSERT_TRUE(store->PutPoint(Point("p1")).ok());
+    ASSERT_TRUE(store->PutPoint(Point("p2")).ok());
+    EXPECT_EQ(store->PutPointStatus({"nope", 1, "{}"}).code(), StatusCode::kNotFound);
+    EXPECT_EQ(store->PutPointStatus({"", 1, "{}"}).code(), StatusCode::kInvalidArgument);
+    ASSERT_TRUE(store->PutPointStatus({"p2", 10, R"({"spool_bytes":1})"}).ok());
+    ASSERT_TRUE(store->PutPointStatus({"p1", 11, R"({"spool_bytes":2})"}).ok());
+    ASSERT_TRUE(store->PutPointStatus({"p2", 12, R"({"spool_bytes":3})"}).ok());
+    auto got = store->PointStatuses();
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(got->size(), 2u);
+    EXPECT_EQ((*got)[0].point, "p1");
+    EXPECT_EQ((*got)[0].reported_at_ns, 11);
+    EXPECT_EQ((*got)[1].point, "p2");
+    EXPECT_EQ((*got)[1].reported_at_ns, 12);
+    EXPECT_EQ((*got)[1].status_json, R"({"spool_bytes":3})");
+  };
+  {
+    auto store = OpenSqliteStore(path, {TimeZone::Utc()});
+    ASSERT_TRUE(store.ok());
+    check(store->get());
+  }
+  auto memory = NewMemoryStore({TimeZone::Utc()});
+  check(memory.get());
+  auto reopened = OpenSqliteStore(path, {TimeZone::Utc()});
+  ASSERT_TRUE(reopened.ok());
+  auto got = (*reopened)->PointStatuses();
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[1].status_json, R"({"spool_bytes":3})");
+}
+
+}  // namespace
+}  // namespace scanscope
