@@ -26,6 +26,9 @@ constexpr int kSchemaVersion = 1;
 // Rows per INSERT: below max_insert_block_size (1,048,576), so that one
 // INSERT is one block, written whole or not at all (per partition).
 constexpr size_t kInsertRows = 1'000'000;
+// Raw records go out in INSERTs of this many, so that they are sent while
+// the capture is still being read.
+constexpr size_t kRawInsertRows = 262'144;
 // ScanBlocks asks for at most about this many rows per query.
 constexpr uint64_t kScanRows = 500'000;
 
@@ -236,7 +239,7 @@ class ClickHouseWriter : public IngestWriter {
         info_(std::move(info)),
         attempt_(NewAttempt()) {
     store_->writer_open_ = true;
-    raw_.reserve(kInsertRows * 80);
+    raw_.reserve(kRawInsertRows * 80);
   }
   ~ClickHouseWriter() override {
     (void)Wait();
@@ -260,7 +263,7 @@ class ClickHouseWriter : public IngestWriter {
     if (raw_rows_ == 0) return Status::Ok();
     std::string rows = std::move(raw_);
     raw_ = std::string();
-    raw_.reserve(kInsertRows * 80);
+    raw_.reserve(kRawInsertRows * 80);
     size_t count = raw_rows_;
     raw_rows_ = 0;
     return Send(&kRaw, std::move(rows), count, next_chunk_++);
@@ -278,7 +281,7 @@ class ClickHouseWriter : public IngestWriter {
       PutFixed<uint8_t>(&raw_, r.tcp_flags);
       PutFixed<uint8_t>(&raw_, r.ttl);
       PutFixed<uint16_t>(&raw_, r.length);
-      if (++raw_rows_ == kInsertRows) SCANSCOPE_RETURN_IF_ERROR(SendRaw());
+      if (++raw_rows_ == kRawInsertRows) SCANSCOPE_RETURN_IF_ERROR(SendRaw());
     }
     return Status::Ok();
   }
