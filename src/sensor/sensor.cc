@@ -1,6 +1,7 @@
 #include "sensor/sensor.h"
 
 #include <dirent.h>
+#include <fmt/format.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -368,7 +369,13 @@ Status RunSensor(const SensorOptions& options, BatchSender* sender, const std::a
     pipeline.Publish(&pcap_stats, nullptr);
   } else {
     std::optional<FollowCursor> resume;
-    if (std::string c = spool.cursor(); !c.empty()) resume = FollowCursor::Decode(c);
+    if (std::string c = spool.cursor(); !c.empty()) {
+      resume = FollowCursor::Decode(c);
+      if (!resume) spdlog::warn("sensor: spool cursor '{}' not understood; starting afresh", c);
+    }
+    // A cursor naming no file (inode 0) makes the follower start at the
+    // path's start.
+    if (!resume && options.log_from_start) resume = FollowCursor{};
     LogFollower follower(options.netfilter_log, resume, kMaxLogLineBytes);
     netfilter::LocalTimeConverter local_time(options.log_zone);
     netfilter::ParseContext ctx;
@@ -401,8 +408,11 @@ Status RunSensor(const SensorOptions& options, BatchSender* sender, const std::a
       }
       if (!announced) {
         announced = true;
-        spdlog::info("sensor: following {} (from offset {})", options.netfilter_log,
-                     follower.cursor().offset);
+        spdlog::info("sensor: following {} ({})", options.netfilter_log,
+                     resume && resume->inode != 0 ? fmt::format("resuming at offset {} of inode {}",
+                                                                resume->offset, resume->inode)
+                     : resume                     ? std::string("from its start")
+                                                  : std::string("from its end: new lines only"));
       }
       cursor = follower.cursor().Encode();
       housekeeping(cursor, false, &last_flush);

@@ -25,8 +25,11 @@ namespace scanscope {
 struct SensorOptions {
   std::string point;
   PrefixSet watched;
-  std::string interface;                // live capture on this interface, or
-  std::string netfilter_log;            // follow this firewall log
+  std::string interface;      // live capture on this interface, or
+  std::string netfilter_log;  // follow this firewall log
+  // Without a cursor in the spool (first start), read the log from its
+  // start instead of its end (the default: only lines written from now on).
+  bool log_from_start = false;
   TimeZone log_zone = TimeZone::Utc();  // zone of log stamps without an offset
   std::string spool_dir;
   uint64_t spool_max_bytes = uint64_t{1} << 30;
