@@ -235,7 +235,8 @@ std::string StatusJson(const SensorOptions& options, const std::string& spool_id
 
 }  // namespace
 
-Status RunSensor(const SensorOptions& options, BatchSender* sender, const std::atomic<bool>& stop) {
+Status RunSensorUntil(const SensorOptions& options, BatchSender* sender,
+                      const std::atomic<bool>& stop) {
   if (options.point.empty()) return Status::InvalidArgument("sensor: no point name");
   if (options.watched.empty()) return Status::InvalidArgument("sensor: no watched addresses");
   if (options.interface.empty() == options.netfilter_log.empty()) {

@@ -5,7 +5,7 @@
 // docs/sensor.md describes its operation, files, counters and privileges.
 //
 // Threads: the caller's thread captures, classifies, appends and seals; the
-// shipper's thread sends. RunSensor returns when *stop turns true (the
+// shipper's thread sends. RunSensorUntil returns when *stop turns true (the
 // caller's signal handler sets it): capture stops, the open segment is
 // sealed, shipping goes on for at most shutdown_grace, and what is not
 // shipped stays in the spool for the next start.
@@ -46,6 +46,7 @@ struct SensorOptions {
 // Runs the sensor until `stop` is true. Returns OK after a clean stop; an
 // error when it cannot start (capture, spool, privileges) or the spool fails.
 // `sender` must outlive the call; it is used from the shipper's thread only.
-Status RunSensor(const SensorOptions& options, BatchSender* sender, const std::atomic<bool>& stop);
+Status RunSensorUntil(const SensorOptions& options, BatchSender* sender,
+                      const std::atomic<bool>& stop);
 
 }  // namespace scanscope

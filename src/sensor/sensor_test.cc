@@ -91,7 +91,7 @@ Key ExpectedKey(int i) {
 class SensorRun {
  public:
   SensorRun(const SensorOptions& options, BatchSender* sender)
-      : thread_([this, options, sender] { status_ = RunSensor(options, sender, stop_); }) {}
+      : thread_([this, options, sender] { status_ = RunSensorUntil(options, sender, stop_); }) {}
   ~SensorRun() { (void)Stop(); }
   Status Stop() {
     stop_ = true;
