@@ -91,6 +91,29 @@ int RunCli(int argc, char** argv) {
   auto* p = app.add_subcommand("points", "list the monitoring points in the store");
   AddCommon(p, &pt.common, true);
   p->add_flag("--json", pt.json, "machine output");
+  p->add_flag("--status", pt.status,
+              "the sensors' last reports: lag, spool depth, accesses today, drops");
+
+  CollectorArgs co;
+  auto* c = app.add_subcommand(
+      "collector", "receive the sensors' batches over TLS and commit them to the store");
+  c->add_option("--config", co.collector_config, "collector TOML file (flags win)")
+      ->check(CLI::ExistingFile);
+  c->add_option("--db", co.common.db, "store: a SQLite file (created if missing)");
+  c->add_option("--listen", co.listen, "HOST:PORT to listen on (port 0: a free one)");
+  c->add_option("--cert-file", co.cert_file, "TLS certificate chain (PEM)");
+  c->add_option("--key-file", co.key_file, "TLS private key (PEM)");
+  c->add_option("--sensors", co.sensors, "sensors file: [[sensor]] point, watch, token_sha256")
+      ->check(CLI::ExistingFile);
+  c->add_flag("--allow-plain", co.allow_plain, "plain HTTP without TLS (loopback only; tests)");
+  c->add_option("--max-batch-bytes", co.max_batch_bytes, "largest batch accepted (413 beyond)");
+  c->add_option("--max-connections", co.max_connections, "connections served at once")
+      ->check(CLI::Range(1, 10000));
+  c->add_option("--max-batches-per-second-per-sensor", co.max_batches_per_second_per_sensor,
+                "rate limit per sensor (429 beyond)");
+  c->add_option("--slow-request-seconds", co.slow_request_seconds,
+                "cut a connection without a complete request this long (default 15)");
+  c->add_option("--queue-depth", co.queue_depth, "batches waiting for the store (503 beyond)");
 
   try {
     app.parse(argc, argv);
@@ -102,6 +125,7 @@ int RunCli(int argc, char** argv) {
     if (i->parsed()) return RunIngest(ing);
     if (s->parsed()) return RunStats(st);
     if (p->parsed()) return RunPoints(pt);
+    if (c->parsed()) return RunCollector(co);
     if (f->parsed()) return RunFindings(fi);
     if (r->parsed()) return RunReport(rp);
   } catch (const std::exception& e) {

@@ -70,7 +70,22 @@ int RunReport(const ReportArgs& args);
 struct PointsArgs {
   CommonArgs common;
   bool json = false;
+  bool status = false;  // the sensors' last reports: lag, spool, drops
 };
 int RunPoints(const PointsArgs& args);
+
+struct CollectorArgs {
+  CommonArgs common;             // common.db: the store
+  std::string collector_config;  // collector.toml; flags win over it
+  std::string listen;            // HOST:PORT; port 0 picks a free one
+  std::string cert_file, key_file, sensors;
+  bool allow_plain = false;
+  size_t max_batch_bytes = 0;  // 0: the config's, else the default
+  int max_connections = 0;
+  double max_batches_per_second_per_sensor = 0;
+  int slow_request_seconds = 0;
+  size_t queue_depth = 0;
+};
+int RunCollector(CollectorArgs args);
 
 }  // namespace scanscope

@@ -1,0 +1,598 @@
+#include "collector/collector_server.h"
+
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "collector/ingest_queue.h"
+#include "transport/wire_batch.h"
+
+namespace scanscope {
+
+std::array<uint8_t, 32> Sha256(std::string_view text) {
+  std::array<uint8_t, 32> out{};
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), out.data(), &n, EVP_sha256(), nullptr);
+  return out;
+}
+
+std::string ToHex(const std::array<uint8_t, 32>& digest) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : digest) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+bool ParseSha256Hex(std::string_view hex, std::array<uint8_t, 32>* out) {
+  if (hex.size() != 64) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < 32; ++i) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// cpp-httplib's task queue with a bound: `threads` workers, and at most
+// `threads` accepted connections waiting for one. When both are taken,
+// enqueue blocks the accept loop, so further connections wait in the
+// kernel's listen backlog instead of in our memory: the connection limit.
+class BoundedPool : public httplib::TaskQueue {
+ public:
+  explicit BoundedPool(size_t threads) : limit_(threads) {
+    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  void enqueue(std::function<void()> fn) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    room_.wait(lock, [this] { return jobs_.size() < limit_ || shutdown_; });
+    jobs_.push_back(std::move(fn));
+    ready_.notify_one();
+  }
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      shutdown_ = true;
+    }
+    ready_.notify_all();
+    room_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [this] { return !jobs_.empty() || shutdown_; });
+        if (jobs_.empty()) return;
+        fn = std::move(jobs_.front());
+        jobs_.pop_front();
+        room_.notify_one();
+      }
+      fn();
+    }
+  }
+  const size_t limit_;
+  std::mutex mu_;
+  std::condition_variable ready_, room_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> workers_;
+  bool shutdown_ = false;
+};
+
+// A sensor's token bucket: `rate` batches per second, bursts of 2 s worth.
+struct RateBucket {
+  double tokens = 0;
+  Clock::time_point last{};
+  bool started = false;
+};
+
+bool IsLoopback(const std::string& host) {
+  if (host == "localhost") return true;
+  auto a = IpAddress::Parse(host);
+  if (!a) return false;
+  if (a->IsV4()) return (a->V4() >> 24) == 127;
+  return *a == *IpAddress::Parse("::1");
+}
+
+// Each connection's last sign of life, so that a client that trickles bytes
+// (slowloris) is cut after slow_request_seconds without a complete request.
+// Keyed by the peer's port (unique among one collector's live connections on
+// one address family) with the socket it was seen on.
+struct ConnectionWatch {
+  struct Entry {
+    int fd = -1;
+    Clock::time_point last;
+    int in_handler = 0;
+  };
+  std::mutex mu;
+  std::map<int, Entry> by_port;
+};
+
+int PeerPort(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return -1;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return -1;
+}
+
+std::string PeerName(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  char buf[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, buf, sizeof(buf));
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof(buf));
+    port = ntohs(a->sin6_port);
+  }
+  return fmt::format("{}:{}", buf, port);
+}
+
+}  // namespace
+
+struct CollectorServer::Impl {
+  Store* store = nullptr;
+  std::vector<SensorCredential> sensors;
+  CollectorOptions options;
+  CollectorCounters counters;
+  std::unique_ptr<httplib::Server> http;
+  std::unique_ptr<IngestQueue> queue;
+  int port = 0;
+
+  std::mutex rate_mu;
+  std::map<std::string, RateBucket> rates;
+
+  ConnectionWatch watch;
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopping = false;
+  std::thread watchdog;
+
+  // --- helpers run on connection threads ---
+
+  // The sensor whose token the request carries, or nullptr. Compares with
+  // every sensor's hash, in constant time each, whatever matched before.
+  const SensorCredential* Authenticate(const httplib::Request& req) const {
+    std::string auth = req.get_header_value("Authorization");
+    static constexpr std::string_view kBearer = "Bearer ";
+    if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) {
+      return nullptr;
+    }
+    std::array<uint8_t, 32> digest = Sha256(std::string_view(auth).substr(kBearer.size()));
+    const SensorCredential* found = nullptr;
+    for (const SensorCredential& s : sensors) {
+      if (CRYPTO_memcmp(digest.data(), s.token_sha256.data(), digest.size()) == 0) found = &s;
+    }
+    return found;
+  }
+
+  // Takes one batch from the point's bucket; false when it is empty.
+  bool TakeRate(const std::string& point) {
+    const double rate = options.max_batches_per_second_per_sensor;
+    if (rate <= 0) return true;
+    const double burst = std::max(1.0, 2 * rate);
+    std::lock_guard<std::mutex> lock(rate_mu);
+    RateBucket& b = rates[point];
+    Clock::time_point now = Clock::now();
+    if (!b.started) {
+      b.started = true;
+      b.tokens = burst;
+    } else {
+      b.tokens =
+          std::min(burst, b.tokens + rate * std::chrono::duration<double>(now - b.last).count());
+    }
+    b.last = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  void Refuse(const httplib::Request& req, httplib::Response& res, int status,
+              const std::string& who, const std::string& reason, std::atomic<uint64_t>* counter) {
+    if (counter != nullptr) counter->fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("collector: refused {} {} from {}:{} ({}): {} {}", req.method, req.path,
+                 req.remote_addr, req.remote_port, who, status, reason);
+    res.status = status;
+    res.set_content(nlohmann::json({{"error", reason}}).dump(), "application/json");
+    logged_ = true;
+  }
+
+  void Touch(int remote_port, int handler_delta) {
+    std::lock_guard<std::mutex> lock(watch.mu);
+    auto it = watch.by_port.find(remote_port);
+    if (it == watch.by_port.end()) return;
+    it->second.last = Clock::now();
+    it->second.in_handler += handler_delta;
+  }
+
+  void HandleBatch(const httplib::Request& req, httplib::Response& res) {
+    const SensorCredential* sensor = Authenticate(req);
+    if (sensor == nullptr) {
+      return Refuse(req, res, 401, "no sensor", "missing or unknown bearer token",
+                    &counters.bad_token);
+    }
+    const std::string& who = sensor->point;
+    if (req.body.size() > options.max_batch_bytes) {
+      return Refuse(req, res, 413, who,
+                    fmt::format("batch of {} bytes is over the limit of {}", req.body.size(),
+                                options.max_batch_bytes),
+                    &counters.too_large);
+    }
+    if (!TakeRate(sensor->point)) {
+      res.set_header("Retry-After", "1");
+      return Refuse(
+          req, res, 429, who,
+          fmt::format("over {} batches per second", options.max_batches_per_second_per_sensor),
+          &counters.rate_limited);
+    }
+    WireLimits limits;
+    limits.max_bytes = options.max_batch_bytes;
+    limits.max_records = options.max_records;
+    Result<WireBatch> batch = DecodeWireBatch(req.body, limits);
+    if (!batch.ok()) {
+      return Refuse(req, res, 400, who, "bad batch: " + batch.status().message(),
+                    &counters.bad_batch);
+    }
+    if (batch->point != sensor->point) {
+      return Refuse(req, res, 403, who,
+                    fmt::format("token of point {} may not write point {} (batch {})",
+                                sensor->point, batch->point, batch->batch_id),
+                    &counters.wrong_point);
+    }
+    if (!sensor->watched.empty()) {
+      for (size_t i = 0; i < batch->records.size(); ++i) {
+        const IpAddress& d = batch->records[i].destination;
+        if (!sensor->watched.Contains(d)) {
+          return Refuse(req, res, 400, who,
+                        fmt::format("batch {}: record {} is to {}, which point {} does not watch",
+                                    batch->batch_id, i, d.ToString(), sensor->point),
+                        &counters.bad_batch);
+        }
+      }
+    }
+    const std::string batch_id = batch->batch_id;
+    const size_t records = batch->records.size();
+    auto done = queue->SubmitBatch(std::move(*batch), "sensor " + sensor->point);
+    if (!done) {
+      res.set_header("Retry-After", "1");
+      return Refuse(
+          req, res, 503, who,
+          fmt::format("busy: {} batches are waiting for the store; retry", queue->depth()),
+          &counters.busy);
+    }
+    Result<IngestOutcome> outcome = done->get();
+    if (!outcome.ok()) {
+      return Refuse(req, res, 500, who,
+                    fmt::format("batch {}: store error: {}", batch_id, outcome.status().message()),
+                    &counters.store_errors);
+    }
+    const bool duplicate = *outcome == IngestOutcome::kDuplicate;
+    if (duplicate) {
+      counters.duplicates.fetch_add(1, std::memory_order_relaxed);
+      spdlog::info("collector: batch {} of {} is a duplicate (committed before)", batch_id, who);
+    } else {
+      counters.committed.fetch_add(1, std::memory_order_relaxed);
+      counters.records.fetch_add(records, std::memory_order_relaxed);
+      spdlog::debug("collector: committed batch {} of {} ({} accesses)", batch_id, who, records);
+    }
+    res.set_content(
+        nlohmann::json({{"batch_id", batch_id}, {"result", duplicate ? "duplicate" : "committed"}})
+            .dump(),
+        "application/json");
+    logged_ = true;
+  }
+
+  void HandleStatus(const httplib::Request& req, httplib::Response& res) {
+    const SensorCredential* sensor = Authenticate(req);
+    if (sensor == nullptr) {
+      return Refuse(req, res, 401, "no sensor", "missing or unknown bearer token",
+                    &counters.bad_token);
+    }
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    if (!j.is_object() || !j.contains("point") || !j["point"].is_string() ||
+        !j.contains("status") || !j["status"].is_object()) {
+      return Refuse(req, res, 400, sensor->point,
+                    "bad status report: not {\"point\":..., \"status\":{...}}",
+                    &counters.bad_batch);
+    }
+    std::string point = j["point"].get<std::string>();
+    if (point != sensor->point) {
+      return Refuse(
+          req, res, 403, sensor->point,
+          fmt::format("token of point {} may not report for point {}", sensor->point, point),
+          &counters.wrong_point);
+    }
+    int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    auto done = queue->SubmitStatus(PointStatus{point, now, j["status"].dump()});
+    if (!done) {
+      res.set_header("Retry-After", "1");
+      return Refuse(req, res, 503, sensor->point, "stopping", &counters.busy);
+    }
+    Status st = done->get();
+    if (!st.ok()) {
+      return Refuse(req, res, 500, sensor->point, "store error: " + st.message(),
+                    &counters.store_errors);
+    }
+    counters.statuses.fetch_add(1, std::memory_order_relaxed);
+    res.set_content(R"({"result":"stored"})", "application/json");
+    logged_ = true;
+  }
+
+  // Logs what cpp-httplib answered without our handlers (413 before the
+  // body was read, 400 for a broken request, 404).
+  void LogUnhandled(const httplib::Request& req, const httplib::Response& res) {
+    Touch(req.remote_port, 0);
+    if (logged_) {
+      logged_ = false;
+      return;
+    }
+    if (res.status == 413)
+      counters.too_large.fetch_add(1, std::memory_order_relaxed);
+    else
+      counters.bad_batch.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("collector: refused {} {} from {}:{}: {} {}", req.method, req.path,
+                 req.remote_addr, req.remote_port, res.status,
+                 res.status == 413 ? "request body over the limit of " +
+                                         std::to_string(options.max_batch_bytes) + " bytes"
+                                   : "bad request");
+  }
+
+  void Watchdog() {
+    const auto limit = std::chrono::seconds(options.slow_request_seconds);
+    std::unique_lock<std::mutex> stop_lock(stop_mu);
+    while (
+        !stop_cv.wait_for(stop_lock, std::chrono::milliseconds(250), [this] { return stopping; })) {
+      std::vector<std::pair<int, int>> cut;  // (fd, port)
+      {
+        std::lock_guard<std::mutex> lock(watch.mu);
+        Clock::time_point now = Clock::now();
+        for (auto it = watch.by_port.begin(); it != watch.by_port.end();) {
+          const auto& e = it->second;
+          if (PeerPort(e.fd) != it->first) {
+            it = watch.by_port.erase(it);  // closed, or the descriptor is another's now
+            continue;
+          }
+          if (e.in_handler == 0 && now - e.last > limit) {
+            cut.emplace_back(e.fd, it->first);
+            it = watch.by_port.erase(it);
+            continue;
+          }
+          ++it;
+        }
+      }
+      for (auto [fd, port] : cut) {
+        counters.slow_clients_cut.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("collector: cut slow connection from {}: no complete request in {} s",
+                     PeerName(fd), options.slow_request_seconds);
+        ::shutdown(fd, SHUT_RDWR);  // the worker's read fails and it closes the socket
+      }
+    }
+  }
+
+  static thread_local bool logged_;
+};
+
+thread_local bool CollectorServer::Impl::logged_ = false;
+
+namespace {
+
+// OpenSSL's info callback on the server's context: watches each TLS
+// connection from its handshake, and logs a failed handshake (plain text to
+// the TLS port, a client that does not trust us, a scanner).
+void TlsInfo(const SSL* ssl, int where, int ret) {
+  auto* impl = static_cast<CollectorServer::Impl*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  if (impl == nullptr) return;
+  int fd = SSL_get_fd(ssl);
+  if (where & SSL_CB_HANDSHAKE_START) {
+    int port = PeerPort(fd);
+    if (port < 0) return;
+    std::lock_guard<std::mutex> lock(impl->watch.mu);
+    auto& e = impl->watch.by_port[port];
+    if (e.fd != fd) e = ConnectionWatch::Entry{fd, Clock::now(), 0};
+  }
+  if ((where & SSL_CB_EXIT) && ret == 0) {
+    unsigned long err = ERR_peek_error();
+    char buf[256] = "connection closed";
+    if (err != 0) ERR_error_string_n(err, buf, sizeof(buf));
+    impl->counters.tls_failures.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("collector: refused TLS handshake from {}: {}", PeerName(fd), buf);
+  } else if ((where & SSL_CB_EXIT) && ret < 0) {
+    unsigned long err = ERR_peek_error();
+    if (err != 0) {
+      char buf[256];
+      ERR_error_string_n(err, buf, sizeof(buf));
+      impl->counters.tls_failures.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("collector: refused TLS handshake from {}: {}", PeerName(fd), buf);
+    }
+  }
+}
+
+}  // namespace
+
+CollectorServer::CollectorServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+CollectorServer::~CollectorServer() {
+  Stop();
+  if (impl_->watchdog.joinable()) impl_->watchdog.join();
+  if (impl_->queue) impl_->queue->Stop();
+}
+
+Result<std::unique_ptr<CollectorServer>> CollectorServer::Create(
+    Store* store, std::vector<SensorCredential> sensors, CollectorOptions options) {
+  if (sensors.empty()) return Status::InvalidArgument("no sensors configured");
+  if (options.max_connections < 1) return Status::InvalidArgument("max connections must be >= 1");
+  if (options.max_batch_bytes < kWireHeaderBytes) {
+    return Status::InvalidArgument("max batch bytes is too small");
+  }
+  for (size_t i = 0; i < sensors.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (sensors[i].point == sensors[j].point) {
+        return Status::InvalidArgument("point " + sensors[i].point + " is configured twice");
+      }
+      if (sensors[i].token_sha256 == sensors[j].token_sha256) {
+        return Status::InvalidArgument("points " + sensors[j].point + " and " + sensors[i].point +
+                                       " share a token; each sensor needs its own");
+      }
+    }
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->store = store;
+  impl->sensors = std::move(sensors);
+  impl->options = options;
+  for (const SensorCredential& s : impl->sensors) {
+    SCANSCOPE_RETURN_IF_ERROR(store->PutPoint(MonitoringPoint{s.point, s.watched, "sensor"}));
+  }
+  const bool plain = options.cert_file.empty() && options.key_file.empty();
+  if (plain) {
+    if (!options.allow_plain) {
+      return Status::InvalidArgument(
+          "no TLS certificate and key given (plain HTTP needs --allow-plain, on loopback only)");
+    }
+    if (!IsLoopback(options.host)) {
+      return Status::InvalidArgument("plain HTTP is only allowed on a loopback address, not " +
+                                     options.host);
+    }
+    impl->http = std::make_unique<httplib::Server>();
+  } else {
+    if (options.cert_file.empty() || options.key_file.empty()) {
+      return Status::InvalidArgument("TLS needs both a certificate file and a key file");
+    }
+    Impl* raw = impl.get();
+    std::string error;
+    auto server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+      SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+      SSL_CTX_set_options(&ctx,
+                          SSL_OP_NO_COMPRESSION | SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+      if (SSL_CTX_use_certificate_chain_file(&ctx, options.cert_file.c_str()) != 1) {
+        error = "cannot load certificate " + options.cert_file;
+      } else if (SSL_CTX_use_PrivateKey_file(&ctx, options.key_file.c_str(), SSL_FILETYPE_PEM) !=
+                 1) {
+        error = "cannot load private key " + options.key_file;
+      } else if (SSL_CTX_check_private_key(&ctx) != 1) {
+        error =
+            "private key " + options.key_file + " does not match certificate " + options.cert_file;
+      }
+      if (!error.empty()) {
+        unsigned long err = ERR_get_error();
+        if (err != 0) {
+          char buf[256];
+          ERR_error_string_n(err, buf, sizeof(buf));
+          error += std::string(": ") + buf;
+        }
+        return false;
+      }
+      SSL_CTX_set_app_data(&ctx, raw);
+      SSL_CTX_set_info_callback(&ctx, TlsInfo);
+      return true;
+    });
+    if (!server->is_valid()) {
+      return Status::InvalidArgument(error.empty() ? "TLS setup failed" : error);
+    }
+    impl->http = std::move(server);
+  }
+  httplib::Server& http = *impl->http;
+  Impl* raw = impl.get();
+  const size_t threads = static_cast<size_t>(options.max_connections);
+  http.new_task_queue = [threads] { return new BoundedPool(threads); };
+  http.set_payload_max_length(options.max_batch_bytes);
+  http.set_read_timeout(options.read_timeout_seconds, 0);
+  http.set_write_timeout(options.write_timeout_seconds, 0);
+  http.set_keep_alive_timeout(5);
+  http.set_keep_alive_max_count(1000);
+  http.Post("/v1/batch", [raw](const httplib::Request& req, httplib::Response& res) {
+    raw->Touch(req.remote_port, +1);
+    raw->HandleBatch(req, res);
+    raw->Touch(req.remote_port, -1);
+  });
+  http.Post("/v1/status", [raw](const httplib::Request& req, httplib::Response& res) {
+    raw->Touch(req.remote_port, +1);
+    raw->HandleStatus(req, res);
+    raw->Touch(req.remote_port, -1);
+  });
+  http.set_logger([raw](const httplib::Request& req, const httplib::Response& res) {
+    raw->LogUnhandled(req, res);
+  });
+  http.set_exception_handler(
+      [raw](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "exception";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        raw->Refuse(req, res, 500, "?", "internal error: " + what, &raw->counters.store_errors);
+      });
+  int port = options.port == 0
+                 ? http.bind_to_any_port(options.host)
+                 : (http.bind_to_port(options.host, options.port) ? options.port : -1);
+  if (port <= 0) {
+    return Status::IoError(fmt::format("cannot listen on {}:{}: {}", options.host, options.port,
+                                       std::strerror(errno)));
+  }
+  impl->port = port;
+  impl->queue = std::make_unique<IngestQueue>(store, options.queue_depth);
+  if (!plain) impl->watchdog = std::thread([raw] { raw->Watchdog(); });
+  return std::unique_ptr<CollectorServer>(new CollectorServer(std::move(impl)));
+}
+
+int CollectorServer::port() const { return impl_->port; }
+
+void CollectorServer::Run() {
+  impl_->http->listen_after_bind();
+  // Every connection thread has answered (cpp-httplib joined them); commit
+  // what is still queued, then stop the watchdog.
+  impl_->queue->Stop();
+  Stop();
+  if (impl_->watchdog.joinable()) impl_->watchdog.join();
+}
+
+void CollectorServer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->stop_mu);
+    impl_->stopping = true;
+  }
+  impl_->stop_cv.notify_all();
+  impl_->http->stop();
+}
+
+const CollectorCounters& CollectorServer::counters() const { return impl_->counters; }
+
+}  // namespace scanscope
