@@ -70,7 +70,13 @@ constexpr TableDef kLedger = {
     "accesses UInt64, summary_json String",
     "MergeTree ORDER BY batch_id", "0"};
 constexpr TableDef kMeta = {"meta", "key String, value String", "MergeTree ORDER BY key", "0"};
-constexpr const TableDef* kTables[] = {&kRaw, &kSourceDays, &kPoints, &kZones, &kLedger, &kMeta};
+// The sensors' status reports: every report a row, a read takes the latest
+// put (by `version`, the time of the put) of each point.
+constexpr TableDef kPointStatus = {
+    "point_status", "point String, reported_at Int64, status_json String, version Int64",
+    "MergeTree ORDER BY point", "0"};
+constexpr const TableDef* kTables[] = {&kRaw,    &kSourceDays, &kPoints,     &kZones,
+                                       &kLedger, &kMeta,       &kPointStatus};
 
 // "a Int64, b String" -> "a, b": the column list of an INSERT.
 std::string ColumnNames(std::string_view cols) {
@@ -181,6 +187,8 @@ class ClickHouseStore : public Store {
   Result<std::unique_ptr<IngestWriter>> DoBeginIngest(const BatchInfo& info,
                                                       std::vector<TimeZone> zones) override;
   Status DoAddZone(const TimeZone& zone) override;
+  Status DoPutPointStatus(const PointStatus& status) override;
+  Result<std::vector<PointStatus>> DoPointStatuses() override;
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
                                            int32_t last_day) override;
   Status DoScanBlocks(const std::string& zone, int32_t first_day, int32_t last_day,
@@ -583,6 +591,41 @@ Status ClickHouseStore::DoPutPoint(const MonitoringPoint& point) {
   PutString(&row, point.description);
   PutFixed<int64_t>(&row, NowNs());
   return InsertSmall(kPoints, row);
+}
+
+Status ClickHouseStore::DoPutPointStatus(const PointStatus& status) {
+  if (writer_open_) return Status::InvalidArgument("PutPointStatus while an ingest is open");
+  Result<bool> point = PointExists(status.point);
+  if (!point.ok()) return point.status();
+  if (!*point) {
+    return Status::NotFound(Where() + ": monitoring point " + status.point +
+                            " is not in the store");
+  }
+  std::string row;
+  PutString(&row, status.point);
+  PutFixed<int64_t>(&row, status.reported_at_ns);
+  PutString(&row, status.status_json);
+  PutFixed<int64_t>(&row, NowNs());
+  return InsertSmall(kPointStatus, row);
+}
+
+Result<std::vector<PointStatus>> ClickHouseStore::DoPointStatuses() {
+  Result<std::string> rows = client_.Select(
+      "SELECT point, argMax(reported_at, version), argMax(status_json, version) FROM " +
+      T(kPointStatus) + " GROUP BY point ORDER BY point FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  std::vector<PointStatus> out;
+  RowReader r(*rows);
+  while (!r.done()) {
+    PointStatus p;
+    p.point = std::string(r.String());
+    p.reported_at_ns = r.Fixed<int64_t>();
+    p.status_json = std::string(r.String());
+    if (r.failed()) break;
+    out.push_back(std::move(p));
+  }
+  if (r.failed()) return Status::Corruption(Where() + ": bad answer from table point_status");
+  return out;
 }
 
 Result<bool> ClickHouseStore::LedgerHas(const std::string& batch_id, std::string* origin) {
