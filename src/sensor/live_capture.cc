@@ -8,13 +8,14 @@
 
 namespace scanscope {
 
-std::string CaptureFilterFor(const PrefixSet& watched) {
+std::string CaptureFilterFor(const PrefixSet& watched, bool with_vlan) {
   std::string nets;
   for (const Prefix& p : watched.prefixes()) {
     if (!nets.empty()) nets += " or ";
     nets += fmt::format("net {}/{}", p.base().ToString(), p.length());
   }
   if (nets.empty()) return "";
+  if (!with_vlan) return nets;
   return fmt::format("({}) or (vlan and ({}))", nets, nets);
 }
 
@@ -50,9 +51,14 @@ Result<std::unique_ptr<LiveCapture>> LiveCapture::Open(const LiveCaptureOptions&
   }
   if (!options.filter.empty()) {
     bpf_program prog;
+    c->filter_ = options.filter;
     if (pcap_compile(p, &prog, options.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-      return Status::InvalidArgument(
-          fmt::format("capture filter '{}': {}", options.filter, pcap_geterr(p)));
+      std::string why = pcap_geterr(p);
+      c->filter_ = options.fallback_filter;
+      if (options.fallback_filter.empty() ||
+          pcap_compile(p, &prog, options.fallback_filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        return Status::InvalidArgument(fmt::format("capture filter '{}': {}", options.filter, why));
+      }
     }
     int set = pcap_setfilter(p, &prog);
     pcap_freecode(&prog);

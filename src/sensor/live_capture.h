@@ -22,7 +22,9 @@ namespace scanscope {
 // A BPF filter that keeps IP packets to or from the watched prefixes (both
 // directions: the host's own outbound packets feed the reply table), also
 // inside one VLAN tag: "net P1 or net P2 ... or (vlan and (net P1 or ...))".
-std::string CaptureFilterFor(const PrefixSet& watched);
+// Without `with_vlan` the vlan clause is left out (for link types that
+// have no VLAN tags, where libpcap refuses the keyword).
+std::string CaptureFilterFor(const PrefixSet& watched, bool with_vlan = true);
 
 // The decode LinkType of a libpcap DLT_ value (DLT_RAW is 12 or 14 on some
 // systems but LINKTYPE_RAW 101 in files).
@@ -31,6 +33,7 @@ LinkType LinkTypeOfDlt(int dlt);
 struct LiveCaptureOptions {
   std::string interface;
   std::string filter;           // BPF; empty: everything
+  std::string fallback_filter;  // tried when `filter` does not compile for the link type
   int snaplen = 512;            // enough for headers, quoted ICMP errors, options
   int buffer_bytes = 32 << 20;  // kernel ring
   int timeout_ms = 100;         // block timeout: the longest a packet waits in the ring
@@ -65,6 +68,8 @@ class LiveCapture {
   Result<CaptureStats> Stats();
   LinkType link_type() const { return link_type_; }
   bool nanosecond_stamps() const { return nano_; }
+  // The filter in force (the fallback if the first did not compile).
+  const std::string& filter() const { return filter_; }
 
  private:
   LiveCapture() = default;
@@ -73,6 +78,7 @@ class LiveCapture {
   int fd_ = -1;
   LinkType link_type_ = LinkType::kEthernet;
   bool nano_ = false;
+  std::string filter_;
   Handler* handler_ = nullptr;
   pcap_stat last_{};
   CaptureStats totals_;

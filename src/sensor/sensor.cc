@@ -260,6 +260,7 @@ Status RunSensorUntil(const SensorOptions& options, BatchSender* sender,
     LiveCaptureOptions co;
     co.interface = options.interface;
     co.filter = CaptureFilterFor(options.watched);
+    co.fallback_filter = CaptureFilterFor(options.watched, false);
     co.buffer_bytes = options.capture_buffer_bytes;
     auto c = LiveCapture::Open(co);
     if (!c.ok()) return c.status();
@@ -341,8 +342,8 @@ Status RunSensorUntil(const SensorOptions& options, BatchSender* sender,
   auto last_publish = Clock::time_point();
   if (capture) {
     pipeline.set_link_type(capture->link_type());
-    spdlog::info("sensor: capturing on {} (filter: {})", options.interface,
-                 CaptureFilterFor(options.watched));
+    spdlog::info("sensor: capturing on {} (link type {}, filter: {})", options.interface,
+                 static_cast<int>(capture->link_type()), capture->filter());
     CaptureStats pcap_stats;
     while (!stop.load()) {
       auto n = capture->Poll(100, pipeline);
