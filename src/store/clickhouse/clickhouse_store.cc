@@ -403,7 +403,9 @@ Status ClickHouseStore::CreateSchema() {
   if (options_.cluster.empty()) {
     nodes.push_back(client_);
   } else {
-    Result<std::string> rows = client_.Select(
+    Endpoint server = client_.endpoint();
+    server.database.clear();  // it may not exist yet
+    Result<std::string> rows = HttpClient(server).Select(
         "SELECT host_name, port FROM system.clusters WHERE cluster = " + Quote(options_.cluster) +
         " ORDER BY shard_num, replica_num FORMAT RowBinary");
     if (!rows.ok()) return rows.status();
