@@ -1,6 +1,8 @@
 // scanscope points: the monitoring points a store knows, with what was ingested for each.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +12,102 @@
 
 namespace scanscope {
 
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "42 s", "7 min", "3 h", "2 d": how long ago (or how far behind).
+std::string Age(int64_t ns) {
+  if (ns < 0) ns = 0;
+  int64_t s = ns / 1'000'000'000;
+  if (s < 120) return fmt::format("{} s", s);
+  if (s < 7200) return fmt::format("{} min", s / 60);
+  if (s < 172800) return fmt::format("{} h", s / 3600);
+  return fmt::format("{} d", s / 86400);
+}
+
+uint64_t Counter(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return 0;
+  return it->is_number_unsigned()  ? it->get<uint64_t>()
+         : it->is_number_integer() ? static_cast<uint64_t>(std::max<int64_t>(0, it->get<int64_t>()))
+                                   : static_cast<uint64_t>(std::max(0.0, it->get<double>()));
+}
+
+// scanscope points --status: each point's last sensor report beside what the
+// store holds for today (in the report zone).
+int PrintStatus(const PointsArgs& args, const Config& config, Store* store,
+                const std::vector<MonitoringPoint>& points) {
+  auto statuses = store->PointStatuses();
+  if (!statuses.ok()) return Fail(statuses.status().message());
+  std::map<std::string, PointStatus> by_point;
+  for (PointStatus& s : *statuses) by_point[s.point] = std::move(s);
+  auto zone = ReportZone("", config);
+  if (!zone.ok()) return Fail(zone.status().message(), 2);
+  const int64_t now = NowNs();
+  DayFinder finder(*zone);
+  const int32_t today = finder.Day(now);
+  std::map<std::string, uint64_t> today_accesses;
+  if (store->EnsureZone(*zone).ok()) {
+    auto totals = store->Totals(*zone, today, today);
+    if (!totals.ok()) return Fail(totals.status().message());
+    for (const BlockTotal& t : *totals) today_accesses[t.point] += t.accesses;
+  }
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  if (!args.json) {
+    fmt::print("{:<16} {:>10} {:>10} {:>14} {:>9} {:>14} {:>14} {:>12}\n", "point", "reported",
+               "lag", "spool bytes", "segments", "today", "capture drops", "own drops");
+  }
+  for (const MonitoringPoint& p : points) {
+    auto it = by_point.find(p.name);
+    nlohmann::json status = nlohmann::json::object();
+    if (it != by_point.end()) {
+      status = nlohmann::json::parse(it->second.status_json, nullptr, false);
+      if (!status.is_object()) status = nlohmann::json::object();
+    }
+    const bool reported = it != by_point.end();
+    const uint64_t newest = Counter(status, "newest_access_ns");
+    const uint64_t capture_drops =
+        Counter(status, "capture_drops") + Counter(status, "interface_drops");
+    const uint64_t own_drops = Counter(status, "spool_full_dropped");
+    if (args.json) {
+      nlohmann::ordered_json row = {{"point", p.name}, {"accesses_today", today_accesses[p.name]}};
+      if (reported) {
+        row["reported_at_ns"] = it->second.reported_at_ns;
+        row["report_age_s"] = (now - it->second.reported_at_ns) / 1'000'000'000;
+        if (newest > 0) row["lag_s"] = (now - static_cast<int64_t>(newest)) / 1'000'000'000;
+        row["spool_bytes"] = Counter(status, "spool_bytes");
+        row["spool_segments"] = Counter(status, "spool_segments");
+        row["capture_drops"] = capture_drops;
+        row["own_drops"] = own_drops;
+        row["status"] = status;
+      }
+      out.push_back(std::move(row));
+      continue;
+    }
+    if (!reported) {
+      fmt::print("{:<16} {:>10} {:>10} {:>14} {:>9} {:>14} {:>14} {:>12}\n", p.name, "never", "-",
+                 "-", "-", WithThousands(today_accesses[p.name]), "-", "-");
+      continue;
+    }
+    fmt::print("{:<16} {:>10} {:>10} {:>14} {:>9} {:>14} {:>14} {:>12}\n", p.name,
+               Age(now - it->second.reported_at_ns) + " ago",
+               newest > 0 ? Age(now - static_cast<int64_t>(newest)) : "-",
+               WithThousands(Counter(status, "spool_bytes")),
+               WithThousands(Counter(status, "spool_segments")),
+               WithThousands(today_accesses[p.name]), WithThousands(capture_drops),
+               WithThousands(own_drops));
+  }
+  if (args.json) fmt::print("{}\n", out.dump(2));
+  return 0;
+}
+
+}  // namespace
+
 int RunPoints(const PointsArgs& args) {
   auto config = LoadConfigFor(args.common);
   if (!config.ok()) return Fail(config.status().message(), 2);
@@ -17,6 +115,7 @@ int RunPoints(const PointsArgs& args) {
   if (!store.ok()) return Fail(store.status().message());
   auto points = (*store)->Points();
   if (!points.ok()) return Fail(points.status().message());
+  if (args.status) return PrintStatus(args, *config, store->get(), *points);
   auto ledger = (*store)->Ledger();
   if (!ledger.ok()) return Fail(ledger.status().message());
   struct Ingested {
