@@ -115,6 +115,31 @@ int RunCli(int argc, char** argv) {
                 "cut a connection without a complete request this long (default 15)");
   c->add_option("--queue-depth", co.queue_depth, "batches waiting for the store (503 beyond)");
 
+  SensorArgs se;
+  auto* sn = app.add_subcommand(
+      "sensor", "capture live (or follow a firewall log), spool durably, ship to the collector");
+  sn->add_option("--config", se.config, "sensor TOML file, the flags' names as keys (flags win)")
+      ->check(CLI::ExistingFile);
+  sn->add_option("--point", se.point, "this monitoring point's name");
+  sn->add_option("--watch", se.watch, "watched addresses: CIDR[,CIDR...]");
+  sn->add_option("--interface", se.interface, "capture live on this interface (CAP_NET_RAW)");
+  sn->add_option("--netfilter-log", se.netfilter_log, "or follow this firewall log file");
+  sn->add_option("--collector", se.collector, "https://HOST:PORT of the collector");
+  sn->add_option("--token-file", se.token_file, "file holding this sensor's token");
+  sn->add_option("--ca-file", se.ca_file, "PEM CA the collector's certificate must chain to");
+  sn->add_option("--spool", se.spool, "spool directory (created if missing)");
+  sn->add_option("--spool-max-bytes", se.spool_max_bytes,
+                 "spool bound; when full, new accesses are dropped and counted (default 1 GiB)");
+  sn->add_option("--segment-bytes", se.segment_bytes,
+                 "seal a spool segment (one batch) at this size (default 1 MiB)");
+  sn->add_option("--seal-seconds", se.seal_seconds, "seal a segment this old (default 5)")
+      ->check(CLI::Range(1, 3600));
+  sn->add_flag("--allow-plain", se.allow_plain, "plain http:// to a loopback collector (tests)");
+  sn->add_option("--user", se.user, "run as this user once the capture is open");
+  sn->add_option("--log-tz", se.log_tz, "zone of log stamps without an offset (default UTC)");
+  sn->add_flag("--log-from-start", se.log_from_start,
+               "first start: read the log from its start, not only new lines");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -126,6 +151,7 @@ int RunCli(int argc, char** argv) {
     if (s->parsed()) return RunStats(st);
     if (p->parsed()) return RunPoints(pt);
     if (c->parsed()) return RunCollector(co);
+    if (sn->parsed()) return RunSensor(se);
     if (f->parsed()) return RunFindings(fi);
     if (r->parsed()) return RunReport(rp);
   } catch (const std::exception& e) {

@@ -88,4 +88,17 @@ struct CollectorArgs {
 };
 int RunCollector(CollectorArgs args);
 
+struct SensorArgs {
+  std::string config;  // sensor.toml; flags win over it
+  std::string point, watch, interface, netfilter_log, collector, token_file, ca_file, spool;
+  uint64_t spool_max_bytes = 0;  // 0: the config's, else the default
+  uint64_t segment_bytes = 0;
+  int seal_seconds = 0;  // 0: the config's, else 5
+  bool allow_plain = false;
+  std::string user;
+  std::string log_tz;
+  bool log_from_start = false;
+};
+int RunSensor(const SensorArgs& args);
+
 }  // namespace scanscope
