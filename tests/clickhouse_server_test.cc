@@ -62,7 +62,10 @@ TEST(ClickHouseServerTest, TwoShardsAnswerTogether) {
       dirs.push_back(cluster->server(i).dir());
     }
     EXPECT_NE(cluster->server(0).http_port(), cluster->server(1).http_port());
-    EXPECT_EQ(cluster->Url("ss"), cluster->server(0).Url("ss") + "?cluster=scanscope_two_shards");
+    EXPECT_EQ(cluster->Url("ss"),
+              cluster->server(0).Url("ss") + "?cluster=scanscope_two_shards&nodes=127.0.0.1:" +
+                  std::to_string(cluster->server(0).http_port()) +
+                  ",127.0.0.1:" + std::to_string(cluster->server(1).http_port()));
     // Both servers know the cluster, each shard one replica on its tcp port.
     for (int i = 0; i < 2; ++i) {
       EXPECT_EQ(cluster->server(i).QueryOrError(

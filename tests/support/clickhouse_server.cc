@@ -401,7 +401,9 @@ std::unique_ptr<ClickHouseCluster> ClickHouseCluster::StartTwoShards(std::string
 }
 
 std::string ClickHouseCluster::Url(const std::string& database) const {
-  return server(0).Url(database) + "?cluster=" + kTwoShardsCluster;
+  return server(0).Url(database) + "?cluster=" + kTwoShardsCluster +
+         "&nodes=127.0.0.1:" + std::to_string(server(0).http_port()) +
+         ",127.0.0.1:" + std::to_string(server(1).http_port());
 }
 
 }  // namespace scanscope::testing

@@ -106,7 +106,9 @@ class ClickHouseCluster {
   ClickHouseServer& server(int i) { return *servers_.at(i); }
   const ClickHouseServer& server(int i) const { return *servers_.at(i); }
   int size() const { return static_cast<int>(servers_.size()); }
-  // server(0).Url(database) + "?cluster=scanscope_two_shards".
+  // server(0).Url(database) + "?cluster=scanscope_two_shards&nodes=127.0.0.1:
+  // HTTP0,127.0.0.1:HTTP1" (the HTTP port of each node, in shard order: the
+  // cluster lists only tcp ports).
   std::string Url(const std::string& database) const;
 
  private:
