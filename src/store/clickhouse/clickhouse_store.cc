@@ -58,6 +58,15 @@ constexpr TableDef kSourceDays = {
     "zone String, day Int32, point String, port UInt32, source FixedString(16), "
     "accesses UInt64, first_ns Int64, last_ns Int64, attempt UInt64, chunk UInt32",
     "MergeTree ORDER BY (zone, day, point, port, source)", "cityHash64(source)"};
+// Per attempt, the totals of each (zone, day, point, port) block it wrote:
+// what Totals reads. Where one accepted attempt alone wrote a block, its
+// sources are the block's row count, exactly; blocks written by several
+// (overlapping batches) are counted from source_days.
+constexpr TableDef kBlockTotals = {
+    "block_totals",
+    "zone String, day Int32, point String, port UInt32, accesses UInt64, sources UInt64, "
+    "attempt UInt64, chunk UInt32",
+    "MergeTree ORDER BY (zone, day, point, port)", "cityHash64(point, day)"};
 // Small tables: in cluster mode they live on the first shard (key 0).
 constexpr TableDef kPoints = {"points",
                               "name String, watched String, description String, version Int64",
@@ -75,8 +84,8 @@ constexpr TableDef kMeta = {"meta", "key String, value String", "MergeTree ORDER
 constexpr TableDef kPointStatus = {
     "point_status", "point String, reported_at Int64, status_json String, version Int64",
     "MergeTree ORDER BY point", "0"};
-constexpr const TableDef* kTables[] = {&kRaw,    &kSourceDays, &kPoints,     &kZones,
-                                       &kLedger, &kMeta,       &kPointStatus};
+constexpr const TableDef* kTables[] = {&kRaw,   &kSourceDays, &kBlockTotals, &kPoints,
+                                       &kZones, &kLedger,     &kMeta,        &kPointStatus};
 
 // "a Int64, b String" -> "a, b": the column list of an INSERT.
 std::string ColumnNames(std::string_view cols) {
@@ -227,10 +236,10 @@ class ClickHouseStore : public Store {
   Status InsertSmall(const TableDef& def, const std::string& rows) const;
   // Source-day rows of `blocks` (zone, point, attempt) as RowBinary chunks of
   // at most kInsertRows rows, each handed to `send`.
-  static Status EncodeSourceDays(const std::string& zone, const std::string& point,
-                                 uint64_t attempt, const std::vector<SourceDayBlock>& blocks,
-                                 uint32_t* next_chunk,
-                                 const std::function<Status(std::string, size_t, uint32_t)>& send);
+  static Status EncodeSourceDays(
+      const std::string& zone, const std::string& point, uint64_t attempt,
+      const std::vector<SourceDayBlock>& blocks, uint32_t* next_chunk,
+      const std::function<Status(const TableDef*, std::string, size_t, uint32_t)>& send);
 
   ClickHouseOptions options_;
   HttpClient client_;
@@ -297,8 +306,8 @@ class ClickHouseWriter : public IngestWriter {
   Status DoCommit(std::vector<std::vector<SourceDayBlock>> blocks_by_zone, uint64_t accesses,
                   const std::string& summary_json) override {
     SCANSCOPE_RETURN_IF_ERROR(SendRaw());
-    auto send = [this](std::string rows, size_t count, uint32_t chunk) {
-      return Send(&kSourceDays, std::move(rows), count, chunk);
+    auto send = [this](const TableDef* def, std::string rows, size_t count, uint32_t chunk) {
+      return Send(def, std::move(rows), count, chunk);
     };
     for (size_t z = 0; z < blocks_by_zone.size(); ++z) {
       SCANSCOPE_RETURN_IF_ERROR(ClickHouseStore::EncodeSourceDays(
@@ -368,7 +377,7 @@ Status ClickHouseStore::InsertSmall(const TableDef& def, const std::string& rows
 Status ClickHouseStore::EncodeSourceDays(
     const std::string& zone, const std::string& point, uint64_t attempt,
     const std::vector<SourceDayBlock>& blocks, uint32_t* next_chunk,
-    const std::function<Status(std::string, size_t, uint32_t)>& send) {
+    const std::function<Status(const TableDef*, std::string, size_t, uint32_t)>& send) {
   std::string out;
   size_t rows = 0;
   for (const SourceDayBlock& b : blocks) {
@@ -386,13 +395,34 @@ Status ClickHouseStore::EncodeSourceDays(
       PutFixed<uint64_t>(&out, attempt);
       PutFixed<uint32_t>(&out, *next_chunk);
       if (++rows == kInsertRows) {
-        SCANSCOPE_RETURN_IF_ERROR(send(std::move(out), rows, (*next_chunk)++));
+        SCANSCOPE_RETURN_IF_ERROR(send(&kSourceDays, std::move(out), rows, (*next_chunk)++));
         out = std::string();
         rows = 0;
       }
     }
   }
-  if (rows > 0) SCANSCOPE_RETURN_IF_ERROR(send(std::move(out), rows, (*next_chunk)++));
+  if (rows > 0)
+    SCANSCOPE_RETURN_IF_ERROR(send(&kSourceDays, std::move(out), rows, (*next_chunk)++));
+  // The blocks' totals.
+  out = std::string();
+  rows = 0;
+  for (const SourceDayBlock& b : blocks) {
+    PutString(&out, zone);
+    PutFixed<int32_t>(&out, b.day);
+    PutString(&out, point);
+    PutFixed<uint32_t>(&out, b.port.Code());
+    PutFixed<uint64_t>(&out, b.Accesses());
+    PutFixed<uint64_t>(&out, b.Sources());
+    PutFixed<uint64_t>(&out, attempt);
+    PutFixed<uint32_t>(&out, *next_chunk);
+    if (++rows == kInsertRows) {
+      SCANSCOPE_RETURN_IF_ERROR(send(&kBlockTotals, std::move(out), rows, (*next_chunk)++));
+      out = std::string();
+      rows = 0;
+    }
+  }
+  if (rows > 0)
+    SCANSCOPE_RETURN_IF_ERROR(send(&kBlockTotals, std::move(out), rows, (*next_chunk)++));
   return Status::Ok();
 }
 
@@ -711,8 +741,8 @@ Status ClickHouseStore::DoAddZone(const TimeZone& zone) {
   if (!points.ok()) return points.status();
   const uint64_t attempt = NewAttempt();
   uint32_t next_chunk = 0;
-  auto send = [&](std::string rows, size_t count, uint32_t chunk) {
-    return InsertChunk(kSourceDays, rows, count, attempt, chunk);
+  auto send = [&](const TableDef* def, std::string rows, size_t count, uint32_t chunk) {
+    return InsertChunk(*def, rows, count, attempt, chunk);
   };
   for (const MonitoringPoint& p : *points) {
     SourceDayTable table;
@@ -760,13 +790,17 @@ Status ClickHouseStore::DoAddZone(const TimeZone& zone) {
 
 Result<std::vector<BlockTotal>> ClickHouseStore::DoTotals(const std::string& zone,
                                                           int32_t first_day, int32_t last_day) {
+  const std::string where = " WHERE zone = " + Quote(zone) + " AND day BETWEEN " +
+                            std::to_string(first_day) + " AND " + std::to_string(last_day) +
+                            " AND " + VisibleAttempts();
+  // The blocks' totals summed over the accepted attempts, with how many
+  // attempts wrote each block.
   Result<std::string> rows = client_.Select(
-      "SELECT day, point, port, sum(accesses), uniqExact(source) FROM " + T(kSourceDays) +
-      " WHERE zone = " + Quote(zone) + " AND day BETWEEN " + std::to_string(first_day) + " AND " +
-      std::to_string(last_day) + " AND " + VisibleAttempts() +
-      " GROUP BY day, point, port ORDER BY day, point, port FORMAT RowBinary");
+      "SELECT day, point, port, sum(accesses), sum(sources), count() FROM " + T(kBlockTotals) +
+      where + " GROUP BY day, point, port ORDER BY day, point, port FORMAT RowBinary");
   if (!rows.ok()) return rows.status();
   std::vector<BlockTotal> out;
+  std::map<std::tuple<int32_t, std::string, uint32_t>, size_t> shared;  // -> index in out
   RowReader r(*rows);
   while (!r.done()) {
     BlockTotal t;
@@ -775,16 +809,42 @@ Result<std::vector<BlockTotal>> ClickHouseStore::DoTotals(const std::string& zon
     uint32_t code = r.Fixed<uint32_t>();
     t.accesses = r.Fixed<uint64_t>();
     t.sources = r.Fixed<uint64_t>();
+    uint64_t writers = r.Fixed<uint64_t>();
     if (r.failed()) break;
     auto port = PortType::FromCode(code);
     if (!port) {
-      return Status::Corruption(Where() + ": table source_days: bad port code " +
+      return Status::Corruption(Where() + ": table block_totals: bad port code " +
                                 std::to_string(code) + " on " + FormatDay(t.day));
     }
     t.port = *port;
+    if (writers > 1) shared[{t.day, t.point, code}] = out.size();
     out.push_back(std::move(t));
   }
-  if (r.failed()) return Status::Corruption(Where() + ": bad answer from table source_days");
+  if (r.failed()) return Status::Corruption(Where() + ": bad answer from table block_totals");
+  if (shared.empty()) return out;
+  // Blocks several attempts wrote: a source in two of them counts once.
+  Result<std::string> exact = client_.Select(
+      "SELECT day, point, port, uniqExact(source) FROM " + T(kSourceDays) + where +
+      " AND (day, point, port) GLOBAL IN (SELECT day, point, port FROM " + T(kBlockTotals) + where +
+      " GROUP BY day, point, port HAVING count() > 1) GROUP BY day, point, port "
+      "FORMAT RowBinary");
+  if (!exact.ok()) return exact.status();
+  RowReader e(*exact);
+  size_t fixed = 0;
+  while (!e.done()) {
+    int32_t day = e.Fixed<int32_t>();
+    std::string point(e.String());
+    uint32_t code = e.Fixed<uint32_t>();
+    uint64_t sources = e.Fixed<uint64_t>();
+    if (e.failed()) break;
+    auto it = shared.find({day, point, code});
+    if (it == shared.end()) continue;
+    out[it->second].sources = sources;
+    ++fixed;
+  }
+  if (e.failed() || fixed != shared.size()) {
+    return Status::Corruption(Where() + ": source_days disagree with block_totals");
+  }
   return out;
 }
 
@@ -798,6 +858,15 @@ Status ClickHouseStore::DoScanBlocks(const std::string& zone, int32_t first_day,
     if (days.empty() || days.back().first != t.day) days.emplace_back(t.day, 0);
     days.back().second += t.sources;
   }
+  // The rows as stored (one per accepted attempt that wrote the source-day),
+  // merged here: sorted by (day, point, port, source), equal keys added.
+  struct Row {
+    int32_t day;
+    uint32_t port;
+    std::string_view point;  // into the answer
+    SourceDayRow row;
+  };
+  std::vector<Row> rows;
   size_t i = 0;
   while (i < days.size()) {
     size_t j = i;
@@ -808,43 +877,62 @@ Status ClickHouseStore::DoScanBlocks(const std::string& zone, int32_t first_day,
     }
     const int32_t from = days[i].first, to = days[j - 1].first;
     i = j;
-    Result<std::string> rows = client_.Select(
-        "SELECT day, point, port, source, sum(accesses), min(first_ns), max(last_ns) FROM " +
-        T(kSourceDays) + " WHERE zone = " + Quote(zone) + " AND day BETWEEN " +
-        std::to_string(from) + " AND " + std::to_string(to) + " AND " + VisibleAttempts() +
-        " GROUP BY day, point, port, source ORDER BY day, point, port, source FORMAT RowBinary");
-    if (!rows.ok()) return rows.status();
-    RowReader r(*rows);
-    SourceDayBlock block;
-    std::string point;
-    bool open = false;
+    Result<std::string> answer = client_.Select(
+        "SELECT day, point, port, source, accesses, first_ns, last_ns FROM " + T(kSourceDays) +
+        " WHERE zone = " + Quote(zone) + " AND day BETWEEN " + std::to_string(from) + " AND " +
+        std::to_string(to) + " AND " + VisibleAttempts() + " FORMAT RowBinary");
+    if (!answer.ok()) return answer.status();
+    rows.clear();
+    rows.reserve(rows_wanted);
+    RowReader r(*answer);
     while (!r.done()) {
-      int32_t day = r.Fixed<int32_t>();
-      std::string_view row_point = r.String();
-      uint32_t code = r.Fixed<uint32_t>();
-      SourceDayRow row;
-      row.source = r.Address();
-      row.accesses = r.Fixed<uint64_t>();
-      row.first_ns = r.Fixed<int64_t>();
-      row.last_ns = r.Fixed<int64_t>();
+      Row x;
+      x.day = r.Fixed<int32_t>();
+      x.point = r.String();
+      x.port = r.Fixed<uint32_t>();
+      x.row.source = r.Address();
+      x.row.accesses = r.Fixed<uint64_t>();
+      x.row.first_ns = r.Fixed<int64_t>();
+      x.row.last_ns = r.Fixed<int64_t>();
       if (r.failed()) break;
-      if (!open || day != block.day || row_point != point || code != block.port.Code()) {
-        if (open) SCANSCOPE_RETURN_IF_ERROR(visit(point, block));
-        auto port = PortType::FromCode(code);
-        if (!port) {
-          return Status::Corruption(Where() + ": table source_days: bad port code " +
-                                    std::to_string(code) + " on " + FormatDay(day));
-        }
-        block = SourceDayBlock();
-        block.day = day;
-        block.port = *port;
-        point = std::string(row_point);
-        open = true;
-      }
-      block.rows.push_back(row);
+      rows.push_back(x);
     }
     if (r.failed()) return Status::Corruption(Where() + ": bad answer from table source_days");
-    if (open) SCANSCOPE_RETURN_IF_ERROR(visit(point, block));
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      if (a.day != b.day) return a.day < b.day;
+      if (a.point != b.point) return a.point < b.point;
+      if (a.port != b.port) return a.port < b.port;
+      return a.row.source < b.row.source;
+    });
+    SourceDayBlock block;
+    size_t k = 0;
+    while (k < rows.size()) {
+      const Row& head = rows[k];
+      auto port = PortType::FromCode(head.port);
+      if (!port) {
+        return Status::Corruption(Where() + ": table source_days: bad port code " +
+                                  std::to_string(head.port) + " on " + FormatDay(head.day));
+      }
+      block.day = head.day;
+      block.port = *port;
+      block.rows.clear();
+      size_t m = k;
+      for (; m < rows.size() && rows[m].day == head.day && rows[m].port == head.port &&
+             rows[m].point == head.point;
+           ++m) {
+        const SourceDayRow& x = rows[m].row;
+        if (!block.rows.empty() && block.rows.back().source == x.source) {
+          SourceDayRow& y = block.rows.back();
+          y.accesses += x.accesses;
+          y.first_ns = std::min(y.first_ns, x.first_ns);
+          y.last_ns = std::max(y.last_ns, x.last_ns);
+        } else {
+          block.rows.push_back(x);
+        }
+      }
+      SCANSCOPE_RETURN_IF_ERROR(visit(std::string(head.point), block));
+      k = m;
+    }
   }
   return Status::Ok();
 }
