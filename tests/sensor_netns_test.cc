@@ -16,10 +16,12 @@
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "support/netns.h"
 #include "support/scan_sender.h"
+#include "support/scanscope_rig.h"
 
 namespace scanscope::testing {
 namespace {
@@ -109,6 +111,81 @@ TEST(NetnsHarness, FramesArriveAndNothingIsLeftBehind) {
     EXPECT_TRUE(net->CanConnect(net->sensor(0).ns, col, "203.0.113.1", seconds(5)));
   }
   EXPECT_EQ(NetworkLeftovers(suffix), "");
+}
+
+// The scenario end to end: two sensor hosts capture the scanner's rounds
+// (TCP SYN to five ports, UDP to three, ICMP/ICMPv6 echo; four IPv4 and four
+// IPv6 sources) while each host also makes its own TCP connections and UDP
+// queries to servers on the scanner's host, whose answers reach the same
+// interface. The test waits (polling `stats --json`, deadline 60 s) until the
+// store holds as many accesses as were sent, lets the sensors and the
+// collector stop cleanly, then compares the store through the Store API
+// with the sender's own record: per (day, point, port type) the accesses,
+// the sources and each source's accesses. Any answer counted as an access
+// would show as a cell or source the sender never sent.
+TEST(SensorNetns, StoredFiguresEqualWhatWasSentRepliesExcluded) {
+  SKIP_UNLESS_NETNS();
+  std::string error;
+  auto net = TestNetwork::Create(2, 3, &error);
+  ASSERT_NE(net, nullptr) << error;
+  TempDir dir;
+  TestZone zone = ZoneAtNoonNow();
+  auto rig = ScanscopeRig::Create(*net, SCANSCOPE_BINARY, dir.path(), zone, &error);
+  ASSERT_NE(rig, nullptr) << error;
+  ASSERT_TRUE(rig->StartCollector(&error)) << error;
+  for (int i = 0; i < net->sensor_count(); ++i) {
+    ASSERT_TRUE(rig->StartSensor(i, &error)) << error;
+  }
+  auto sender = ScanSender::Create(*net, &error);
+  ASSERT_NE(sender, nullptr) << error;
+  auto servers = EchoServers::Start(*net, &error);
+  ASSERT_NE(servers, nullptr) << error;
+
+  ScanMix mix;
+  mix.v4_sources = 4;
+  mix.v6_sources = 4;
+  int answered = 0;
+  for (int round = 0; round < 8; ++round) {
+    for (int i = 0; i < net->sensor_count(); ++i) {
+      answered += RunOutboundClient(*net, i, *servers, 2, 2, &error);
+    }
+    ASSERT_TRUE(sender->SendRound(mix, 3000, &error)) << error;
+  }
+  EXPECT_EQ(answered, 8 * 2 * 4) << error;
+  const auto expected = ExpectedCells(sender->sent(), rig->points(), zone.offset_seconds);
+  const uint64_t total = TotalAccesses(expected);
+  ASSERT_EQ(total, 8u * 2 * 8 * 9);
+
+  std::string stats;
+  int64_t stored = -1;
+  bool settled = PollUntil(std::chrono::seconds(60), [&] {
+    stored = rig->StatsAccesses(&stats);
+    return stored >= static_cast<int64_t>(total);
+  });
+  EXPECT_TRUE(settled) << "stored " << stored << " of " << total << " accesses\n"
+                       << stats << rig->AllLogs();
+  for (int i = 0; i < net->sensor_count(); ++i) {
+    EXPECT_TRUE(rig->StopSensor(i)) << rig->SensorLog(i);
+  }
+  std::string status = rig->PointsStatusJson();
+  EXPECT_TRUE(rig->StopCollector()) << rig->CollectorLog();
+
+  std::map<CellKey, StoredCell> cells;
+  ASSERT_TRUE(rig->StoredCells(&cells, &error)) << error;
+  std::string diff = CompareFigures(expected, cells);
+  EXPECT_EQ(diff, "") << "the store differs from what the scanner sent:\n"
+                      << diff << rig->AllLogs();
+
+  // The sensors saw the answers to their own traffic and called them replies.
+  nlohmann::json j = nlohmann::json::parse(status, nullptr, false);
+  ASSERT_TRUE(j.is_array() || j.is_object()) << status;
+  std::string text = j.dump();
+  SCOPED_TRACE(text);
+  uint64_t replies = 0;
+  for (const auto& row : (j.is_array() ? j : j["points"])) {
+    replies += row["status"]["counters"].value("reply", uint64_t{0});
+  }
+  EXPECT_GE(replies, static_cast<uint64_t>(answered));
 }
 
 }  // namespace

@@ -116,16 +116,17 @@ void NsProcess::Kill() {
 
 bool NsProcess::WaitForLog(const std::string& text, std::chrono::milliseconds timeout,
                            size_t from) {
-  return PollUntil(timeout, [&] {
+  auto found = [&] {
     std::string log = Log();
-    if (log.size() > from && log.find(text, from) != std::string::npos) return true;
-    if (!Running()) {
-      // One last read: the line may have landed just before the exit.
-      log = Log();
-      return log.size() > from && log.find(text, from) != std::string::npos;
-    }
-    return false;
+    return log.size() > from && log.find(text, from) != std::string::npos;
+  };
+  bool exited = false;
+  PollUntil(timeout, [&] {
+    if (found()) return true;
+    exited = !Running();
+    return exited;  // no use waiting for a line from a process that has gone
   });
+  return found();  // one last read: the line may have landed just before an exit
 }
 
 // ---- TestNetwork -------------------------------------------------------------

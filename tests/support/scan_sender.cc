@@ -56,7 +56,7 @@ std::map<CellKey, ExpectedCell> ExpectedCells(const std::vector<SentAccess>& sen
     auto day = static_cast<int32_t>(FloorDiv(local_s, 86400));
     ExpectedCell& c = cells[{day, points.at(a.sensor), a.port}];
     ++c.accesses;
-    c.sources.insert(a.source);
+    ++c.sources[a.source];
   }
   return cells;
 }

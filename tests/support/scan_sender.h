@@ -47,7 +47,7 @@ struct SentAccess {
 // What one (day, point, port type) must hold.
 struct ExpectedCell {
   uint64_t accesses = 0;
-  std::set<std::string> sources;
+  std::map<std::string, uint64_t> sources;  // source -> its accesses in the cell
 };
 using CellKey = std::tuple<int32_t, std::string, std::string>;  // (day, point, port)
 
