@@ -1,0 +1,268 @@
+// End to end on loopback: the real `scanscope collector` (plain HTTP on
+// 127.0.0.1, as allowed for tests) and the real `scanscope sensor` following
+// a firewall log that grows and rotates. The sensor is killed with SIGKILL
+// mid-stream and restarted on its spool, the collector is killed with
+// SIGKILL and restarted on its database, lines keep coming meanwhile; then
+// `stats --json` must equal what the test wrote, counted here on its own:
+// every access once (nothing lost, nothing twice), per port type, with the
+// gross number of sources.
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "support/run_command.h"
+
+namespace scanscope::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void AppendFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::app | std::ios::binary);
+  f << text;
+}
+
+template <typename F>
+bool PollUntil(F done, std::chrono::seconds limit = std::chrono::seconds(30)) {
+  auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+// A child process running `scanscope ARGS`, its stderr in a file. Killed
+// (SIGKILL) and reaped when the object goes, also when the test fails.
+class Process {
+ public:
+  Process(const std::vector<std::string>& args, const std::string& stderr_path)
+      : stderr_path_(stderr_path) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) ::dup2(fd, 2);
+      int devnull = ::open("/dev/null", O_RDWR);
+      if (devnull >= 0) ::dup2(devnull, 1);
+      std::vector<char*> argv;
+      std::string bin = SCANSCOPE_BINARY;
+      argv.push_back(bin.data());
+      std::vector<std::string> copy = args;
+      for (std::string& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(bin.c_str(), argv.data());
+      ::_exit(127);
+    }
+  }
+  ~Process() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  // Sends `sig` and waits for the exit; returns the wait status.
+  int Signal(int sig) {
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  std::string Log() const { return ReadFile(stderr_path_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::string stderr_path_;
+};
+
+// Line i: an inbound packet from 203.0.113.(i % 40) to the watched
+// 192.0.2.(10 + i % 3), port 2000 + i % 7 (TCP, or UDP when i % 5 == 0), on
+// 2024-05-03 UTC. Each is followed by lines that are not accesses: the host's
+// own outbound packet and a line of another program.
+std::string Lines(int i) {
+  bool udp = i % 5 == 0;
+  return fmt::format(
+      "2024-05-03T10:{:02d}:{:02d}.{:06d}Z host kernel: [UFW BLOCK] IN=eth0 OUT= "
+      "SRC=203.0.113.{} DST=192.0.2.{} LEN=60 TOS=0x00 PREC=0x00 TTL=49 ID=1 DF PROTO={} "
+      "SPT=40000 DPT={} {}\n"
+      "2024-05-03T10:00:00Z host kernel: IN= OUT=eth0 SRC=192.0.2.10 DST=198.51.100.1 LEN=60 "
+      "TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP SPT=5000 DPT=80 WINDOW=29200 RES=0x00 SYN "
+      "URGP=0\n"
+      "2024-05-03T10:00:00Z host cron[1]: (root) CMD (true)\n",
+      (i / 60) % 60, i % 60, i % 1000000, i % 40, 10 + i % 3, udp ? "UDP" : "TCP", 2000 + i % 7,
+      udp ? "LEN=40" : "WINDOW=29200 RES=0x00 SYN URGP=0");
+}
+
+struct Expected {
+  std::map<std::string, uint64_t> accesses;  // per port type
+  std::map<std::string, std::set<int>> sources;
+  uint64_t total = 0;
+  void Add(int i) {
+    std::string port = fmt::format("{}/{}", 2000 + i % 7, i % 5 == 0 ? "udp" : "tcp");
+    ++accesses[port];
+    sources[port].insert(i % 40);
+    ++total;
+  }
+};
+
+TEST(SensorLoopback, FollowsRotatingLogThroughKillsOfSensorAndCollector) {
+  TempDir dir;
+  const std::string token = "sensor-lo-test-token";
+  AppendFile(dir.File("token"), token + "\n");
+  CommandResult sha = RunCommand("printf %s '" + token + "' | sha256sum | cut -d' ' -f1");
+  ASSERT_EQ(sha.exit_code, 0);
+  std::string token_sha = sha.out.substr(0, 64);
+  AppendFile(dir.File("sensors.toml"), fmt::format("[[sensor]]\npoint = \"point-lo\"\n"
+                                                   "watch = [\"192.0.2.0/24\"]\n"
+                                                   "token_sha256 = \"{}\"\n",
+                                                   token_sha));
+  const std::string db = dir.File("collector.db");
+  const std::string log = dir.File("kern.log");
+  AppendFile(log, "");
+
+  auto start_collector = [&](const std::string& listen, int n) {
+    auto p = std::make_unique<Process>(
+        std::vector<std::string>{"collector", "--db", db, "--listen", listen, "--sensors",
+                                 dir.File("sensors.toml"), "--allow-plain"},
+        dir.File(fmt::format("collector{}.err", n)));
+    return p;
+  };
+  auto collector = start_collector("127.0.0.1:0", 1);
+  std::string port;
+  ASSERT_TRUE(PollUntil([&] {
+    std::string l = collector->Log();
+    size_t at = l.find("collector: listening on 127.0.0.1:");
+    if (at == std::string::npos) return false;
+    at += std::string("collector: listening on 127.0.0.1:").size();
+    size_t end = l.find_first_not_of("0123456789", at);
+    port = l.substr(at, end - at);
+    return !port.empty();
+  })) << collector->Log();
+
+  std::vector<std::string> sensor_args = {"sensor",
+                                          "--point",
+                                          "point-lo",
+                                          "--watch",
+                                          "192.0.2.0/24",
+                                          "--netfilter-log",
+                                          log,
+                                          "--collector",
+                                          "http://127.0.0.1:" + port,
+                                          "--token-file",
+                                          dir.File("token"),
+                                          "--spool",
+                                          dir.File("spool"),
+                                          "--allow-plain",
+                                          "--seal-seconds",
+                                          "1",
+                                          "--log-from-start"};
+  int sensor_runs = 0;
+  auto start_sensor = [&] {
+    ++sensor_runs;
+    return std::make_unique<Process>(sensor_args,
+                                     dir.File(fmt::format("sensor{}.err", sensor_runs)));
+  };
+  auto stored = [&]() -> uint64_t {
+    CommandResult r = RunCommand(
+        fmt::format("{} stats --db {} --month 2024-05 --json 2>/dev/null", SCANSCOPE_BINARY, db));
+    if (r.exit_code != 0) return 0;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return j.is_discarded() ? 0 : j.value("accesses", uint64_t{0});
+  };
+
+  Expected expected;
+  int written = 0;
+  auto write = [&](int n) {
+    std::string text;
+    for (int k = 0; k < n; ++k, ++written) {
+      text += Lines(written);
+      expected.Add(written);
+    }
+    AppendFile(log, text);
+  };
+
+  auto sensor = start_sensor();
+  ASSERT_TRUE(PollUntil([&] {
+    return sensor->Log().find("sensor: following") != std::string::npos;
+  })) << sensor->Log();
+  write(400);
+  ASSERT_TRUE(PollUntil([&] { return stored() >= 400; })) << sensor->Log();
+
+  // kill -9 the sensor in the middle of a stream of lines, with a rotation.
+  write(300);
+  int killed = sensor->Signal(SIGKILL);
+  EXPECT_TRUE(WIFSIGNALED(killed));
+  fs::rename(log, log + ".1");
+  AppendFile(log, "");
+  write(300);
+  sensor = start_sensor();
+  ASSERT_TRUE(PollUntil([&] { return stored() >= 1000; })) << sensor->Log();
+
+  // kill -9 the collector; the sensor keeps spooling and retries (the test
+  // waits until it has logged a failed send); the collector comes back on
+  // the same port and database.
+  collector->Signal(SIGKILL);
+  write(250);
+  ASSERT_TRUE(PollUntil([&] { return sensor->Log().find("failed") != std::string::npos; }))
+      << sensor->Log();
+  collector = start_collector("127.0.0.1:" + port, 2);
+  ASSERT_TRUE(PollUntil([&] { return stored() >= 1250; })) << sensor->Log() << collector->Log();
+
+  // copytruncate (once the sensor has read everything: lines written between
+  // logrotate's copy and its truncate are lost by design of copytruncate).
+  fs::copy_file(log, log + ".2");
+  fs::resize_file(log, 0);
+  write(250);
+  ASSERT_TRUE(PollUntil([&] { return stored() >= 1500; })) << sensor->Log();
+
+  // A clean stop: SIGTERM, exit 0, everything shipped.
+  int stopped = sensor->Signal(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(stopped)) << sensor->Log();
+  EXPECT_EQ(WEXITSTATUS(stopped), 0) << sensor->Log();
+  std::string last_log = ReadFile(dir.File(fmt::format("sensor{}.err", sensor_runs)));
+  EXPECT_NE(last_log.find("all shipped"), std::string::npos) << last_log;
+
+  // The store against the test's own count.
+  CommandResult r =
+      RunCommand(fmt::format("{} stats --db {} --month 2024-05 --json", SCANSCOPE_BINARY, db));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(written, 1500);
+  EXPECT_EQ(j["accesses"].get<uint64_t>(), expected.total) << "lost or counted twice";
+  uint64_t sources = 0;
+  for (const auto& [port_type, s] : expected.sources) sources += s.size();
+  EXPECT_EQ(j["sources"].get<uint64_t>(), sources);
+  std::map<std::string, uint64_t> got;
+  for (const auto& p : j["by_port"]) {
+    got[p["port"].get<std::string>()] = p["accesses"].get<uint64_t>();
+    EXPECT_EQ(p["sources"].get<uint64_t>(), expected.sources[p["port"].get<std::string>()].size())
+        << p["port"];
+  }
+  EXPECT_EQ(got, expected.accesses);
+  collector->Signal(SIGTERM);
+}
+
+}  // namespace
+}  // namespace scanscope::testing
