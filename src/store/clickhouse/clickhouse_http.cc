@@ -75,11 +75,12 @@ Result<std::string> HttpClient::Select(const std::string& sql) const {
   return Post("", sql, /*select=*/true);
 }
 
-Status HttpClient::InsertRowBinary(const std::string& table_and_columns, std::string_view rows,
-                                   const std::string& settings) const {
-  std::string q = "query=" + UrlEncode("INSERT INTO " + table_and_columns + " FORMAT RowBinary");
+Status HttpClient::Insert(const std::string& table_and_columns, std::string_view format,
+                          std::string_view data, const std::string& settings) const {
+  std::string q =
+      "query=" + UrlEncode("INSERT INTO " + table_and_columns + " FORMAT " + std::string(format));
   if (!settings.empty()) q += "&" + settings;
-  Result<std::string> r = Post(q, rows, /*select=*/false);
+  Result<std::string> r = Post(q, data, /*select=*/false);
   return r.ok() ? Status::Ok() : r.status();
 }
 

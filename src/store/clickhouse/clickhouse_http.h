@@ -38,10 +38,10 @@ class HttpClient {
   Result<std::string> Execute(const std::string& sql) const;
   // Runs a SELECT and returns its whole answer (complete: see above).
   Result<std::string> Select(const std::string& sql) const;
-  // INSERT INTO `table_and_columns` FORMAT RowBinary with `rows` as the data.
-  // `settings` are extra URL parameters ("insert_distributed_sync=1").
-  Status InsertRowBinary(const std::string& table_and_columns, std::string_view rows,
-                         const std::string& settings = "") const;
+  // INSERT INTO `table_and_columns` FORMAT `format` (RowBinary, Native) with
+  // `data`. `settings` are extra URL parameters ("insert_distributed_sync=1").
+  Status Insert(const std::string& table_and_columns, std::string_view format,
+                std::string_view data, const std::string& settings = "") const;
 
  private:
   Result<std::string> Post(const std::string& query_in_url, std::string_view body,

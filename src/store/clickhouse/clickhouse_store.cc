@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <future>
 #include <map>
 #include <random>
@@ -176,6 +177,49 @@ bool ParseHostPort(std::string_view text, int default_port, std::string* host, i
 
 class ClickHouseWriter;
 
+// One Native block (as ClickHouse's HTTP interface takes it: column count,
+// row count, then per column its name, type and values) of raw records.
+std::string EncodeRawNative(const std::vector<AccessRecord>& records, const std::string& point,
+                            uint64_t attempt, uint32_t chunk) {
+  const size_t n = records.size();
+  std::string out;
+  out.reserve(n * (70 + point.size()) + 256);
+  auto varint = [&out](uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  };
+  auto column = [&](std::string_view name, std::string_view type) {
+    PutString(&out, name);
+    PutString(&out, type);
+  };
+  varint(10);
+  varint(n);
+  column("time_ns", "Int64");
+  for (const AccessRecord& r : records) PutFixed<int64_t>(&out, r.time_ns);
+  column("point", "String");
+  for (size_t i = 0; i < n; ++i) PutString(&out, point);
+  column("attempt", "UInt64");
+  for (size_t i = 0; i < n; ++i) PutFixed<uint64_t>(&out, attempt);
+  column("chunk", "UInt32");
+  for (size_t i = 0; i < n; ++i) PutFixed<uint32_t>(&out, chunk);
+  column("source", "FixedString(16)");
+  for (const AccessRecord& r : records) PutAddress(&out, r.source);
+  column("destination", "FixedString(16)");
+  for (const AccessRecord& r : records) PutAddress(&out, r.destination);
+  column("port", "UInt32");
+  for (const AccessRecord& r : records) PutFixed<uint32_t>(&out, r.port_type.Code());
+  column("tcp_flags", "UInt8");
+  for (const AccessRecord& r : records) PutFixed<uint8_t>(&out, r.tcp_flags);
+  column("ttl", "UInt8");
+  for (const AccessRecord& r : records) PutFixed<uint8_t>(&out, r.ttl);
+  column("length", "UInt16");
+  for (const AccessRecord& r : records) PutFixed<uint16_t>(&out, r.length);
+  return out;
+}
+
 class ClickHouseStore : public Store {
  public:
   explicit ClickHouseStore(ClickHouseOptions options)
@@ -231,8 +275,8 @@ class ClickHouseStore : public Store {
   // whose outcome is unknown, it looks whether the chunk is there before
   // sending it again; a chunk found in part fails the attempt (its rows stay
   // invisible; the batch can be ingested again).
-  Status InsertChunk(const TableDef& def, const std::string& rows, size_t count, uint64_t attempt,
-                     uint32_t chunk) const;
+  Status InsertChunk(const TableDef& def, const char* format, const std::string& rows, size_t count,
+                     uint64_t attempt, uint32_t chunk) const;
   Status InsertSmall(const TableDef& def, const std::string& rows) const;
   // Source-day rows of `blocks` (zone, point, attempt) as RowBinary chunks of
   // at most kInsertRows rows, each handed to `send`.
@@ -246,8 +290,10 @@ class ClickHouseStore : public Store {
   bool writer_open_ = false;
 };
 
-// Raw records and source-day rows go out in chunks as they are made, one
-// INSERT in flight on its own thread while the next chunk is encoded.
+// Raw records and source-day rows go out in chunks as they are made: up to
+// kInFlight INSERTs at once, each on its own thread, while the capture is
+// still read. Raw records go as Native blocks (column-wise: the cheapest
+// format for the server to take), encoded on the sending thread.
 class ClickHouseWriter : public IngestWriter {
  public:
   ClickHouseWriter(ClickHouseStore* store, BatchInfo info, std::vector<TimeZone> zones)
@@ -256,49 +302,58 @@ class ClickHouseWriter : public IngestWriter {
         info_(std::move(info)),
         attempt_(NewAttempt()) {
     store_->writer_open_ = true;
-    raw_.reserve(kRawInsertRows * 80);
+    raw_.reserve(kRawInsertRows);
   }
   ~ClickHouseWriter() override {
-    (void)Wait();
+    (void)WaitAll();
     store_->writer_open_ = false;
   }
 
  private:
-  Status Wait() {
-    if (!inflight_.valid()) return Status::Ok();
-    return inflight_.get();
+  static constexpr size_t kInFlight = 2;
+
+  Status WaitAll() {
+    Status first;
+    while (!inflight_.empty()) {
+      Status st = inflight_.front().get();
+      inflight_.pop_front();
+      if (first.ok() && !st.ok()) first = st;
+    }
+    return first;
   }
-  // Sends `rows` on a thread after the INSERT before it has finished.
-  Status Send(const TableDef* def, std::string rows, size_t count, uint32_t chunk) {
-    SCANSCOPE_RETURN_IF_ERROR(Wait());
-    inflight_ = std::async(std::launch::async, [this, def, rows = std::move(rows), count, chunk] {
-      return store_->InsertChunk(*def, rows, count, attempt_, chunk);
-    });
+  // Starts `insert` on a thread once fewer than kInFlight are running.
+  Status Start(std::function<Status()> insert) {
+    while (inflight_.size() >= kInFlight) {
+      Status st = inflight_.front().get();
+      inflight_.pop_front();
+      if (!st.ok()) return st;
+    }
+    inflight_.push_back(std::async(std::launch::async, std::move(insert)));
     return Status::Ok();
   }
+  Status Send(const TableDef* def, std::string rows, size_t count, uint32_t chunk) {
+    return Start([this, def, rows = std::move(rows), count, chunk] {
+      return store_->InsertChunk(*def, "RowBinary", rows, count, attempt_, chunk);
+    });
+  }
   Status SendRaw() {
-    if (raw_rows_ == 0) return Status::Ok();
-    std::string rows = std::move(raw_);
-    raw_ = std::string();
-    raw_.reserve(kRawInsertRows * 80);
-    size_t count = raw_rows_;
-    raw_rows_ = 0;
-    return Send(&kRaw, std::move(rows), count, next_chunk_++);
+    if (raw_.empty()) return Status::Ok();
+    std::vector<AccessRecord> records = std::move(raw_);
+    raw_ = std::vector<AccessRecord>();
+    raw_.reserve(kRawInsertRows);
+    const uint32_t chunk = next_chunk_++;
+    return Start([this, records = std::move(records), chunk] {
+      std::string block = EncodeRawNative(records, info_.point, attempt_, chunk);
+      return store_->InsertChunk(kRaw, "Native", block, records.size(), attempt_, chunk);
+    });
   }
 
   Status DoAppendRaw(std::span<const AccessRecord> records) override {
-    for (const AccessRecord& r : records) {
-      PutFixed<int64_t>(&raw_, r.time_ns);
-      PutString(&raw_, info_.point);
-      PutFixed<uint64_t>(&raw_, attempt_);
-      PutFixed<uint32_t>(&raw_, next_chunk_);
-      PutAddress(&raw_, r.source);
-      PutAddress(&raw_, r.destination);
-      PutFixed<uint32_t>(&raw_, r.port_type.Code());
-      PutFixed<uint8_t>(&raw_, r.tcp_flags);
-      PutFixed<uint8_t>(&raw_, r.ttl);
-      PutFixed<uint16_t>(&raw_, r.length);
-      if (++raw_rows_ == kRawInsertRows) SCANSCOPE_RETURN_IF_ERROR(SendRaw());
+    while (!records.empty()) {
+      size_t n = std::min(records.size(), kRawInsertRows - raw_.size());
+      raw_.insert(raw_.end(), records.begin(), records.begin() + n);
+      records = records.subspan(n);
+      if (raw_.size() == kRawInsertRows) SCANSCOPE_RETURN_IF_ERROR(SendRaw());
     }
     return Status::Ok();
   }
@@ -314,7 +369,7 @@ class ClickHouseWriter : public IngestWriter {
           zones()[z].name(), info_.point, attempt_, blocks_by_zone[z], &next_chunk_, send));
       blocks_by_zone[z].clear();
     }
-    SCANSCOPE_RETURN_IF_ERROR(Wait());
+    SCANSCOPE_RETURN_IF_ERROR(WaitAll());
     // Every row of the attempt is stored: the ledger row makes it count.
     std::string row;
     PutString(&row, info_.batch_id);
@@ -331,18 +386,18 @@ class ClickHouseWriter : public IngestWriter {
   BatchInfo info_;
   uint64_t attempt_;
   uint32_t next_chunk_ = 0;
-  std::string raw_;
-  size_t raw_rows_ = 0;
-  std::future<Status> inflight_;
+  std::vector<AccessRecord> raw_;
+  std::deque<std::future<Status>> inflight_;
 };
 
-Status ClickHouseStore::InsertChunk(const TableDef& def, const std::string& rows, size_t count,
-                                    uint64_t attempt, uint32_t chunk) const {
+Status ClickHouseStore::InsertChunk(const TableDef& def, const char* format,
+                                    const std::string& rows, size_t count, uint64_t attempt,
+                                    uint32_t chunk) const {
   const std::string names = ColumnNames(def.columns);
   Status last;
   for (int attempt_no = 0; attempt_no < 4; ++attempt_no) {
     if (attempt_no > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt_no));
-    last = client_.InsertRowBinary(T(def) + " (" + names + ")", rows, InsertSettings());
+    last = client_.Insert(T(def) + " (" + names + ")", format, rows, InsertSettings());
     if (last.ok()) return last;
     // Did it land after all?
     Result<std::string> n = client_.Select(
@@ -368,7 +423,7 @@ Status ClickHouseStore::InsertSmall(const TableDef& def, const std::string& rows
   Status last;
   for (int attempt_no = 0; attempt_no < 4; ++attempt_no) {
     if (attempt_no > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt_no));
-    last = client_.InsertRowBinary(T(def) + " (" + names + ")", rows, InsertSettings());
+    last = client_.Insert(T(def) + " (" + names + ")", "RowBinary", rows, InsertSettings());
     if (last.ok()) return last;
   }
   return last;
@@ -742,7 +797,7 @@ Status ClickHouseStore::DoAddZone(const TimeZone& zone) {
   const uint64_t attempt = NewAttempt();
   uint32_t next_chunk = 0;
   auto send = [&](const TableDef* def, std::string rows, size_t count, uint32_t chunk) {
-    return InsertChunk(*def, rows, count, attempt, chunk);
+    return InsertChunk(*def, "RowBinary", rows, count, attempt, chunk);
   };
   for (const MonitoringPoint& p : *points) {
     SourceDayTable table;
