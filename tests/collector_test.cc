@@ -526,6 +526,39 @@ TEST_F(CollectorTest, RefusesAttacksAndKeepsServingHonestSensors) {
   EXPECT_GE(want.Accesses(), 6000u);
 }
 
+// Over its rate a sensor gets 429 with Retry-After, logged, and its batch
+// goes in once it waits.
+TEST_F(CollectorTest, RateLimitPerSensorAnswers429) {
+  auto sensors = MakeSensors(1);
+  std::string db = dir_.File("c.db");
+  CollectorProcess collector(db, WriteSensorsFile(dir_, sensors), *pki_, dir_.File("log"),
+                             {"--max-batches-per-second-per-sensor", "0.2"});
+  ASSERT_TRUE(collector.Start()) << collector.Log();
+  Expected want;
+  std::vector<int> statuses;
+  for (int seq = 0; seq < 3; ++seq) {  // the bucket holds 1 (5 s at 0.2/s): the 2nd is over
+    WireBatch b = MakeBatch(sensors[0], "rate", seq, 20);
+    auto res = Post(collector, *pki_, sensors[0].token, EncodeWireBatch(b));
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    statuses.push_back(res->status);
+    if (res->status == 429) {
+      EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+    } else {
+      want.Add(b);
+    }
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{200, 429, 429}));
+  EXPECT_TRUE(collector.WaitForLog("429 over 0.2 batches per second", 2)) << collector.Log();
+  auto client = Client(collector, *pki_, sensors[0].token);
+  ASSERT_TRUE(client);
+  WireBatch late = MakeBatch(sensors[0], "rate", 1, 20);
+  Status st = SendUntilAcked(client.get(), late, 20);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  want.Add(late);
+  EXPECT_EQ(collector.Stop(), 0);
+  ExpectStored(db, want);
+}
+
 // kill -9 of the collector, three times in the middle of two streams, with
 // the sensors retrying: afterwards every batch is in the store exactly once.
 TEST_F(CollectorTest, KilledMidStreamNothingLostNothingTwice) {
