@@ -221,7 +221,8 @@ std::string StatusJson(const SensorOptions& options, const std::string& spool_id
   j["capture_received"] = c.pcap.received;
   j["capture_drops"] = c.pcap.dropped;
   j["interface_drops"] = c.pcap.interface_dropped;
-  j["spool_full_dropped"] = sp.counters.full_dropped;
+  j["spool_full_dropped"] = sp.counters.full_dropped_total;  // over the spool's life
+  j["spool_full_dropped_this_run"] = sp.counters.full_dropped;
   j["spool_error_dropped"] = c.spool_error_dropped;
   j["spool_corrupt_blocks"] = sp.counters.corrupt_blocks;
   j["spool_corrupt_bytes"] = sp.counters.corrupt_bytes;

@@ -177,19 +177,29 @@ Status Spool::Recover() {
     return id.status();
   }
 
-  // The state: next segment number and cursor, as of the last seal.
+  // The state: next segment number, cursor and drops, as of the last write.
   uint64_t state_next = 0;
   auto state = ReadWholeFile(dir + "/" + kStateFile);
   if (state.ok()) {
-    unsigned long long n = 0;
-    char hex[2 * kMaxCursorBytes + 1] = {0};
-    // "next_seq N\ncursor HEX\n"; a damaged state file only costs the cursor.
-    if (std::sscanf(state->c_str(), "next_seq %llu\ncursor %8192s", &n, hex) >= 1) {
-      state_next = n;
+    // Lines "KEY VALUE"; a damaged state file costs only what it held.
+    size_t pos = 0;
+    while (pos < state->size()) {
+      size_t nl = state->find('\n', pos);
+      std::string line = state->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+      pos = nl == std::string::npos ? state->size() : nl + 1;
+      size_t sp = line.find(' ');
+      std::string key = line.substr(0, sp);
+      std::string value = sp == std::string::npos ? "" : line.substr(sp + 1);
+      unsigned long long n = 0;
+      if (key == "next_seq" && std::sscanf(value.c_str(), "%llu", &n) == 1) state_next = n;
+      if (key == "full_dropped" && std::sscanf(value.c_str(), "%llu", &n) == 1) {
+        counters_.full_dropped_total = n;
+      }
       std::string c;
-      if (Unhex(hex, &c)) cursor_ = c;
+      if (key == "cursor" && Unhex(value, &c)) cursor_ = c;
     }
   }
+  persisted_full_dropped_ = counters_.full_dropped_total;
 
   // The segments.
   DIR* d = ::opendir(dir.c_str());
@@ -253,9 +263,14 @@ Status Spool::Recover() {
 }
 
 Status Spool::WriteState(uint64_t next_seq, const std::string& cursor) {
-  return WriteFileAtomic(options_.dir, kStateFile,
-                         fmt::format("next_seq {}\ncursor {}\n", next_seq, Hex(cursor)),
-                         options_.sync);
+  SCANSCOPE_RETURN_IF_ERROR(
+      WriteFileAtomic(options_.dir, kStateFile,
+                      fmt::format("next_seq {}\ncursor {}\nfull_dropped {}\n", next_seq,
+                                  Hex(cursor), counters_.full_dropped_total),
+                      options_.sync));
+  persisted_full_dropped_ = counters_.full_dropped_total;
+  state_written_ns_ = Now();
+  return Status::Ok();
 }
 
 std::string Spool::cursor() const {
@@ -279,6 +294,7 @@ Status Spool::Append(std::span<const AccessRecord> records, std::string_view cur
     size_t need = bytes + (open_fd_ < 0 ? kSegmentHeaderBytes : 0);
     if (sealed_total_ + open_bytes_ + need > options_.max_bytes) {
       counters_.full_dropped += n;  // the full policy: drop the newest, counted
+      counters_.full_dropped_total += n;
     } else {
       if (open_fd_ < 0) {
         uint64_t seq = next_seq_;
@@ -318,6 +334,12 @@ Status Spool::Append(std::span<const AccessRecord> records, std::string_view cur
 
 Status Spool::MaybeSeal() {
   std::lock_guard lock(mu_);
+  // Drops while full are counted on disk too, at most once a second, so a
+  // crash does not make them silent.
+  if (counters_.full_dropped_total != persisted_full_dropped_ &&
+      Now() - state_written_ns_ >= 1'000'000'000) {
+    SCANSCOPE_RETURN_IF_ERROR(WriteState(next_seq_, cursor_));
+  }
   if (open_fd_ < 0) return Status::Ok();
   if (open_bytes_ >= options_.segment_bytes || Now() - open_since_ns_ >= options_.seal_after_ns) {
     return SealLocked();
@@ -327,6 +349,9 @@ Status Spool::MaybeSeal() {
 
 Status Spool::Seal() {
   std::lock_guard lock(mu_);
+  if (open_fd_ < 0 && counters_.full_dropped_total != persisted_full_dropped_) {
+    return WriteState(next_seq_, cursor_);
+  }
   return SealLocked();
 }
 

@@ -4,8 +4,10 @@
 // policy and the full policy; in short:
 //
 //   DIR/spool-id             random 128-bit id, created once with the spool
-//   DIR/state                next segment number and the newest cursor,
-//                            rewritten (tmp + fsync + rename + dir fsync) at each seal
+//   DIR/state                next segment number, the newest cursor and the
+//                            drops of the full policy, rewritten (tmp + fsync +
+//                            rename + dir fsync) at each seal, and at most once a
+//                            second while drops grow
 //   DIR/SEQ.open             the one segment being appended to (SEQ: 16 hex digits)
 //   DIR/SEQ.seg              sealed segments: complete, fsync'ed, never changed again
 //
@@ -51,7 +53,8 @@ struct SpoolOptions {
 struct SpoolCounters {
   uint64_t appended_records = 0;
   uint64_t appended_blocks = 0;
-  uint64_t full_dropped = 0;  // records refused because the spool was full
+  uint64_t full_dropped = 0;        // records refused because the spool was full (this run)
+  uint64_t full_dropped_total = 0;  // the same over the spool's life (kept in DIR/state)
   uint64_t sealed_segments = 0;
   uint64_t removed_segments = 0;
   uint64_t recovered_segments = 0;    // .open segments found at Open and sealed
@@ -133,6 +136,8 @@ class Spool {
   int64_t open_since_ns_ = 0;
   std::string cursor_;
   SpoolCounters counters_;
+  uint64_t persisted_full_dropped_ = 0;  // full_dropped_total as last written to state
+  int64_t state_written_ns_ = 0;
   std::string block_;  // scratch for Append
 };
 

@@ -303,6 +303,33 @@ TEST(Spool, FullDropsNewestAndCounts) {
   EXPECT_EQ(spool->stats().counters.appended_records, 50u);
 }
 
+// The drop count outlives the process: written to the state file at a seal,
+// or within a second while drops grow (a crash cannot make drops silent).
+TEST(Spool, FullDropCountSurvivesRestart) {
+  TempSpoolDir dir;
+  int64_t now = 0;
+  const uint64_t block = BlockBytes(10, 0);
+  SpoolOptions o{
+      .dir = dir.path(), .max_bytes = kSegmentHeaderBytes + block, .now_ns = [&] { return now; }};
+  {
+    auto spool = OpenSpool(o);
+    ASSERT_TRUE(spool->Append(Records(0, 10)).ok());
+    ASSERT_TRUE(spool->Seal().ok());
+    ASSERT_TRUE(spool->Append(Records(10, 17)).ok());  // dropped: full
+    now += 2'000'000'000;
+    ASSERT_TRUE(spool->MaybeSeal().ok());  // writes the count; nothing open to seal
+  }                                        // no clean close: as after kill -9
+  {
+    auto spool = OpenSpool(o);
+    EXPECT_EQ(spool->stats().counters.full_dropped_total, 7u);
+    EXPECT_EQ(spool->stats().counters.full_dropped, 0u);
+    ASSERT_TRUE(spool->Append(Records(17, 20)).ok());  // still full
+    ASSERT_TRUE(spool->Seal().ok());                   // at stop: written
+  }
+  auto spool = OpenSpool(o);
+  EXPECT_EQ(spool->stats().counters.full_dropped_total, 10u);
+}
+
 // Segment numbers (and so batch ids) are never reused, even when every
 // segment was shipped and removed before a restart.
 TEST(Spool, SegmentNumbersNeverReused) {
