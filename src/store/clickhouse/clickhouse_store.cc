@@ -53,7 +53,8 @@ constexpr TableDef kRaw = {
     "cityHash64(source)"};
 // Source-day rows of every batch (and zone build) as written; a plain
 // MergeTree, because rows of different attempts must stay apart until a read
-// picks the accepted ones and merges them (sum, min, max) by its GROUP BY.
+// picks the accepted ones and merges them (accesses added, first/last seen
+// as min/max): ScanBlocks in its own sort, Totals by uniqExact where needed.
 constexpr TableDef kSourceDays = {
     "source_days",
     "zone String, day Int32, point String, port UInt32, source FixedString(16), "
@@ -772,7 +773,6 @@ Status ClickHouseStore::DoAddZone(const TimeZone& zone) {
     }
     if (r.failed()) return Status::Corruption(Where() + ": bad answer counting raw records");
   }
-  std::set<uint64_t> accepted;
   {
     RowReader r(*ledger);
     while (!r.done()) {
@@ -781,7 +781,6 @@ Status ClickHouseStore::DoAddZone(const TimeZone& zone) {
       uint64_t attempt = r.Fixed<uint64_t>();
       uint64_t accesses = r.Fixed<uint64_t>();
       if (r.failed()) return Status::Corruption(Where() + ": bad answer from table ledger");
-      accepted.insert(attempt);
       if (kept[attempt] != accesses) {
         return Status::NotFound(Where() + ": cannot build days of zone " + zone.name() +
                                 ": raw records of batch " + batch + " (point " + point +
@@ -790,8 +789,12 @@ Status ClickHouseStore::DoAddZone(const TimeZone& zone) {
       }
     }
   }
-  std::string attempt_list = "0";
-  for (uint64_t a : accepted) attempt_list += ", " + std::to_string(a);
+  // The accepted batches' attempts (a subquery: a list could outgrow
+  // max_query_size). A batch committed since the check above is read too.
+  const std::string batches =
+      "attempt GLOBAL IN (SELECT argMin(attempt, tuple(ingested_at, "
+      "attempt)) FROM " +
+      T(kLedger) + " GROUP BY batch_id)";
   Result<std::vector<MonitoringPoint>> points = Points();
   if (!points.ok()) return points.status();
   const uint64_t attempt = NewAttempt();
@@ -802,7 +805,8 @@ Status ClickHouseStore::DoAddZone(const TimeZone& zone) {
   for (const MonitoringPoint& p : *points) {
     SourceDayTable table;
     DayFinder finder(zone);
-    // The point's records month by month, so no one answer grows too large.
+    // The point's records month by month, each month in four windows, so
+    // that no one answer grows too large.
     Result<std::string> months = client_.Select(
         "SELECT DISTINCT toUInt32(toYYYYMM(toDateTime(intDiv(time_ns, 1000000000), 'UTC'))) AS m "
         "FROM " +
@@ -812,25 +816,34 @@ Status ClickHouseStore::DoAddZone(const TimeZone& zone) {
     while (!m.done()) {
       uint32_t month = m.Fixed<uint32_t>();
       if (m.failed()) return Status::Corruption(Where() + ": bad answer listing raw months");
-      Result<std::string> rows = client_.Select(
-          "SELECT time_ns, source, port FROM " + T(kRaw) + " WHERE point = " + Quote(p.name) +
-          " AND toYYYYMM(toDateTime(intDiv(time_ns, 1000000000), 'UTC')) = " +
-          std::to_string(month) + " AND attempt IN (" + attempt_list + ") FORMAT RowBinary");
-      if (!rows.ok()) return rows.status();
-      RowReader r(*rows);
-      while (!r.done()) {
-        int64_t t = r.Fixed<int64_t>();
-        IpAddress source = r.Address();
-        uint32_t code = r.Fixed<uint32_t>();
-        if (r.failed()) break;
-        auto port = PortType::FromCode(code);
-        if (!port) {
-          return Status::Corruption(Where() + ": table raw, point " + p.name + ": bad port code " +
-                                    std::to_string(code));
+      const int y = static_cast<int>(month / 100);
+      const unsigned mo = month % 100;
+      const int64_t start = int64_t{DaysFromCivil({y, mo, 1})} * kNanosPerDay;
+      const int64_t end =
+          int64_t{DaysFromCivil({mo == 12 ? y + 1 : y, mo == 12 ? 1 : mo + 1, 1})} * kNanosPerDay;
+      for (int w = 0; w < 4; ++w) {
+        const int64_t from = start + w * 8 * kNanosPerDay;
+        const int64_t to = w == 3 ? end : from + 8 * kNanosPerDay;
+        Result<std::string> rows = client_.Select(
+            "SELECT time_ns, source, port FROM " + T(kRaw) + " WHERE point = " + Quote(p.name) +
+            " AND time_ns >= " + std::to_string(from) + " AND time_ns < " + std::to_string(to) +
+            " AND " + batches + " FORMAT RowBinary");
+        if (!rows.ok()) return rows.status();
+        RowReader r(*rows);
+        while (!r.done()) {
+          int64_t t = r.Fixed<int64_t>();
+          IpAddress source = r.Address();
+          uint32_t code = r.Fixed<uint32_t>();
+          if (r.failed()) break;
+          auto port = PortType::FromCode(code);
+          if (!port) {
+            return Status::Corruption(Where() + ": table raw, point " + p.name +
+                                      ": bad port code " + std::to_string(code));
+          }
+          table.Add(finder.Day(t), *port, source, t);
         }
-        table.Add(finder.Day(t), *port, source, t);
+        if (r.failed()) return Status::Corruption(Where() + ": bad answer reading raw records");
       }
-      if (r.failed()) return Status::Corruption(Where() + ": bad answer reading raw records");
     }
     SCANSCOPE_RETURN_IF_ERROR(
         EncodeSourceDays(zone.name(), p.name, attempt, table.TakeBlocks(), &next_chunk, send));
