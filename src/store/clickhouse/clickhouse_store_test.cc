@@ -402,7 +402,7 @@ TEST_F(ClickHouseStoreTest, AgreesWithMemoryStoreOnRandomData) {
   for (int batch = 0; batch < 9; ++batch) {
     std::string point = "pt" + std::to_string(batch % 4);
     std::vector<AccessRecord> recs;
-    const int n = batch == 4 ? 60000 : 4000 + static_cast<int>(rng() % 6000);
+    const int n = batch == 4 ? 30000 : 3000 + static_cast<int>(rng() % 4000);
     for (int i = 0; i < n; ++i) {
       int64_t t = Utc(2009, 5, 1, 0, 0) - 9 * 3600 * kNanosPerSecond +
                   static_cast<int64_t>(rng() % (31ull * 86400 * kNanosPerSecond));
