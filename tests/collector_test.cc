@@ -559,6 +559,29 @@ TEST_F(CollectorTest, RateLimitPerSensorAnswers429) {
   ExpectStored(db, want);
 }
 
+// SIGTERM with a client trickling a request: the collector does not wait for
+// it (it cuts connections outside a handler when stopping) and exits 0.
+TEST_F(CollectorTest, StopsPromptlyWithASlowClientConnected) {
+  auto sensors = MakeSensors(1);
+  CollectorProcess collector(dir_.File("c.db"), WriteSensorsFile(dir_, sensors), *pki_,
+                             dir_.File("log"), {"--slow-request-seconds", "60"});
+  ASSERT_TRUE(collector.Start()) << collector.Log();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  int fd = Connect(collector.port());
+  ASSERT_GE(fd, 0);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  ASSERT_EQ(SSL_connect(ssl), 1);
+  ASSERT_EQ(SSL_write(ssl, "POST /v1/b", 10), 10);
+  auto start = Clock::now();
+  EXPECT_EQ(collector.Stop(), 0) << collector.Log();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(30));  // not the 60 s slow limit
+  EXPECT_NE(collector.Log().find("collector: stopped;"), std::string::npos) << collector.Log();
+  SSL_free(ssl);
+  close(fd);
+  SSL_CTX_free(ctx);
+}
+
 // kill -9 of the collector, three times in the middle of two streams, with
 // the sensors retrying: afterwards every batch is in the store exactly once.
 TEST_F(CollectorTest, KilledMidStreamNothingLostNothingTwice) {

@@ -180,7 +180,8 @@ struct CollectorServer::Impl {
   ConnectionWatch watch;
   std::mutex stop_mu;
   std::condition_variable stop_cv;
-  bool stopping = false;
+  bool stopping = false;       // Stop was called
+  bool watchdog_exit = false;  // Run is done listening
   std::thread watchdog;
 
   // --- helpers run on connection threads ---
@@ -374,35 +375,42 @@ struct CollectorServer::Impl {
                                    : "bad request");
   }
 
+  // Cuts connections that went slow_request_seconds without a complete
+  // request; once the server is stopping, every connection not inside a
+  // handler at once (so that SIGTERM does not wait for idle or trickling
+  // clients). Runs until Run has returned from listening.
   void Watchdog() {
-    const auto limit = std::chrono::seconds(options.slow_request_seconds);
     std::unique_lock<std::mutex> stop_lock(stop_mu);
-    while (
-        !stop_cv.wait_for(stop_lock, std::chrono::milliseconds(250), [this] { return stopping; })) {
-      std::vector<std::pair<int, int>> cut;  // (fd, port)
-      {
-        std::lock_guard<std::mutex> lock(watch.mu);
-        Clock::time_point now = Clock::now();
-        for (auto it = watch.by_port.begin(); it != watch.by_port.end();) {
-          const auto& e = it->second;
-          if (PeerPort(e.fd) != it->first) {
-            it = watch.by_port.erase(it);  // closed, or the descriptor is another's now
-            continue;
-          }
-          if (e.in_handler == 0 && now - e.last > limit) {
-            cut.emplace_back(e.fd, it->first);
-            it = watch.by_port.erase(it);
-            continue;
-          }
-          ++it;
+    while (!stop_cv.wait_for(stop_lock, std::chrono::milliseconds(250),
+                             [this] { return watchdog_exit; })) {
+      const bool draining = stopping;
+      const auto limit = draining
+                             ? Clock::duration::zero()
+                             : Clock::duration(std::chrono::seconds(options.slow_request_seconds));
+      stop_lock.unlock();
+      std::lock_guard<std::mutex> lock(watch.mu);
+      Clock::time_point now = Clock::now();
+      for (auto it = watch.by_port.begin(); it != watch.by_port.end();) {
+        const auto& e = it->second;
+        if (PeerPort(e.fd) != it->first) {
+          it = watch.by_port.erase(it);  // closed, or the descriptor is another's now
+          continue;
         }
+        if (e.in_handler == 0 && now - e.last >= limit) {
+          if (!draining) {
+            counters.slow_clients_cut.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("collector: cut slow connection from {}: no complete request in {} s",
+                         PeerName(e.fd), options.slow_request_seconds);
+          }
+          // Checked and cut under the lock, so the descriptor is still this
+          // connection's: the worker's read fails and it closes the socket.
+          ::shutdown(e.fd, SHUT_RDWR);
+          it = watch.by_port.erase(it);
+          continue;
+        }
+        ++it;
       }
-      for (auto [fd, port] : cut) {
-        counters.slow_clients_cut.fetch_add(1, std::memory_order_relaxed);
-        spdlog::warn("collector: cut slow connection from {}: no complete request in {} s",
-                     PeerName(fd), options.slow_request_seconds);
-        ::shutdown(fd, SHUT_RDWR);  // the worker's read fails and it closes the socket
-      }
+      stop_lock.lock();
     }
   }
 
@@ -450,7 +458,7 @@ CollectorServer::CollectorServer(std::unique_ptr<Impl> impl) : impl_(std::move(i
 
 CollectorServer::~CollectorServer() {
   Stop();
-  if (impl_->watchdog.joinable()) impl_->watchdog.join();
+  StopWatchdog();
   if (impl_->queue) impl_->queue->Stop();
 }
 
@@ -576,11 +584,25 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::Create(
 int CollectorServer::port() const { return impl_->port; }
 
 void CollectorServer::Run() {
-  impl_->http->listen_after_bind();
+  bool stopped_before;
+  {
+    std::lock_guard<std::mutex> lock(impl_->stop_mu);
+    stopped_before = impl_->stopping;
+  }
+  if (!stopped_before) impl_->http->listen_after_bind();
   // Every connection thread has answered (cpp-httplib joined them); commit
   // what is still queued, then stop the watchdog.
   impl_->queue->Stop();
   Stop();
+  StopWatchdog();
+}
+
+void CollectorServer::StopWatchdog() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->stop_mu);
+    impl_->watchdog_exit = true;
+  }
+  impl_->stop_cv.notify_all();
   if (impl_->watchdog.joinable()) impl_->watchdog.join();
 }
 

@@ -75,6 +75,7 @@ class CollectorServer {
 
  private:
   explicit CollectorServer(std::unique_ptr<Impl> impl);
+  void StopWatchdog();
   std::unique_ptr<Impl> impl_;
 };
 
