@@ -1,11 +1,18 @@
 #include "store/clickhouse/clickhouse_store.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "store/memory_store.h"
 #include "support/clickhouse_server.h"
@@ -92,6 +99,112 @@ std::vector<Visited> ScanOf(Store& store, const TimeZone& zone, int32_t first, i
   EXPECT_TRUE(st.ok()) << st.ToString();
   return out;
 }
+
+// A loopback HTTP proxy in front of a server that withholds the server's
+// answer to every other INSERT: the server has stored the rows, the client
+// sees a broken connection. What a retry must not count twice.
+class AnswerDroppingProxy {
+ public:
+  explicit AnswerDroppingProxy(int server_port) : server_port_(server_port) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    socklen_t len = sizeof a;
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        listen(listen_fd_, 16) != 0 ||
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~AnswerDroppingProxy() {
+    stop_ = true;
+    shutdown(listen_fd_, SHUT_RDWR);
+    close(listen_fd_);
+    if (thread_.joinable()) thread_.join();
+  }
+  int port() const { return port_; }
+  int dropped() const { return dropped_; }
+
+ private:
+  static bool WriteAll(int fd, const std::string& data) {
+    size_t at = 0;
+    while (at < data.size()) {
+      ssize_t n = write(fd, data.data() + at, data.size() - at);
+      if (n <= 0) return false;
+      at += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  void Run() {
+    for (;;) {
+      int client = accept(listen_fd_, nullptr, nullptr);
+      if (client < 0) return;
+      if (stop_) {
+        close(client);
+        return;
+      }
+      Serve(client);
+      close(client);
+    }
+  }
+  void Serve(int client) {
+    // The request: headers, then Content-Length bytes of body.
+    std::string request;
+    char buf[65536];
+    size_t header_end = std::string::npos;
+    size_t body_len = 0;
+    for (;;) {
+      ssize_t n = read(client, buf, sizeof buf);
+      if (n <= 0) return;
+      request.append(buf, static_cast<size_t>(n));
+      if (header_end == std::string::npos) {
+        header_end = request.find("\r\n\r\n");
+        if (header_end == std::string::npos) continue;
+        header_end += 4;
+        std::string head = request.substr(0, header_end);
+        for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        size_t cl = head.find("content-length:");
+        if (cl != std::string::npos) body_len = std::strtoull(head.c_str() + cl + 15, nullptr, 10);
+      }
+      if (request.size() >= header_end + body_len) break;
+    }
+    int server = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(server_port_));
+    if (connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        !WriteAll(server, request)) {
+      close(server);
+      return;
+    }
+    std::string answer;
+    for (;;) {
+      ssize_t n = read(server, buf, sizeof buf);
+      if (n <= 0) break;
+      answer.append(buf, static_cast<size_t>(n));
+    }
+    close(server);
+    const bool insert = request.substr(0, header_end).find("INSERT") != std::string::npos;
+    if (insert && inserts_++ % 2 == 0) {
+      ++dropped_;
+      return;  // the server stored it; the client never hears so
+    }
+    (void)WriteAll(client, answer);
+  }
+
+  int server_port_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  int inserts_ = 0;
+  std::atomic<int> dropped_{0};
+};
 
 const int32_t kMar7 = DaysFromCivil({2009, 3, 7});
 const int32_t kMar8 = kMar7 + 1;
@@ -352,6 +465,39 @@ TEST_F(ClickHouseStoreTest, TwoWritersOfOneBatchCountOnce) {
   ASSERT_TRUE(a->EnsureZone(Zone("Asia/Tokyo")).ok());
   Figures tokyo = {{{kMar8, "p", "445/tcp"}, {1, 1}}};
   EXPECT_EQ(TotalsOf(*b, Zone("Asia/Tokyo"), kMar7, kMar9), tokyo);
+}
+
+// Every other INSERT's answer is lost after the server stored it: the
+// writer's retries find the rows there and send nothing twice.
+TEST_F(ClickHouseStoreTest, RetriesAfterLostAnswersDoNotDoubleCount) {
+  AnswerDroppingProxy proxy(server_->http_port());
+  ASSERT_NE(proxy.port(), 0);
+  ClickHouseOptions o = Options("s");
+  o.port = proxy.port();
+  auto opened = OpenClickHouseStore(o, {TimeZone::Utc()});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Store& store = **opened;
+  ASSERT_TRUE(store.PutPoint(Point("p")).ok());
+  std::vector<AccessRecord> recs;
+  std::map<uint32_t, uint64_t> per_source;
+  for (uint32_t i = 0; i < 300000; ++i) {  // two raw INSERTs
+    recs.push_back(Rec(Utc(2009, 3, 8, 0, 0) + int64_t{i} * 100000, i % 777));
+    ++per_source[i % 777];
+  }
+  ASSERT_TRUE(Ingest(store, "b", "p", recs).ok());
+  EXPECT_GE(proxy.dropped(), 4);
+  Figures want = {{{kMar8, "p", "445/tcp"}, {300000, 777}}};
+  EXPECT_EQ(TotalsOf(store, TimeZone::Utc(), kMar7, kMar9), want);
+  EXPECT_EQ(Q("SELECT count() FROM s.raw"), "300000\n");
+  EXPECT_EQ(Q("SELECT count() FROM s.source_days"), "777\n");
+  EXPECT_EQ(store.Ledger()->size(), 1u);
+  auto scan = ScanOf(store, TimeZone::Utc(), kMar8, kMar8);
+  ASSERT_EQ(scan.size(), 1u);
+  ASSERT_EQ(scan[0].rows.size(), 777u);
+  for (const auto& [source, accesses, first, last] : scan[0].rows) {
+    EXPECT_EQ(accesses, per_source[source.V4()]);
+  }
+  EXPECT_TRUE(Ingest(store, "b", "p", recs).IsAlreadyExists());
 }
 
 TEST_F(ClickHouseStoreTest, RetentionDropsOldMonthsOfRawRecords) {
