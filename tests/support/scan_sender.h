@@ -91,8 +91,10 @@ class ScanSender {
   bool Send(std::vector<Frame> frames, double rate_pps, std::string* error);
   // BuildRound then Send.
   bool SendRound(const ScanMix& mix, double rate_pps, std::string* error);
-  // Sends the same frames `repeat` times at `rate_pps` without recording
-  // (for the capture benchmark); the number sent.
+  // Sends `total` frames, cycling through `frames` (all to the first
+  // frame's destination MAC), at `rate_pps` (0: as fast as it goes),
+  // without recording (for the capture benchmark); the number the kernel
+  // accepted.
   uint64_t Blast(const std::vector<Frame>& frames, uint64_t total, double rate_pps);
 
   const std::vector<SentAccess>& sent() const { return sent_; }

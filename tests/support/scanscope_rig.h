@@ -60,7 +60,12 @@ class ScanscopeRig {
   const std::string& db() const { return db_; }
   std::string point(int i) const { return "point-0" + std::to_string(i + 1); }
   std::vector<std::string> points() const;
-  std::string spool(int i) const { return dir_ + "/spool-" + std::to_string(i + 1); }
+  std::string spool(int i) const {
+    auto it = spools_.find(i);
+    return it != spools_.end() ? it->second : dir_ + "/spool-" + std::to_string(i + 1);
+  }
+  // Sensor i's spool from its next start on.
+  void SetSpool(int i, const std::string& dir) { spools_[i] = dir; }
 
   // Collector: start and wait for "collector: listening on" (20 s).
   bool StartCollector(std::string* error);
@@ -100,6 +105,7 @@ class ScanscopeRig {
   std::string db_, ca_, cert_, key_, sensors_file_, url_;
   std::unique_ptr<NsProcess> collector_;
   std::vector<std::unique_ptr<NsProcess>> sensors_;
+  std::map<int, std::string> spools_;
 };
 
 // Compares the store with what was sent: for every (day, point, port type)
