@@ -435,6 +435,14 @@ void TlsInfo(const SSL* ssl, int where, int ret) {
     auto& e = impl->watch.by_port[port];
     if (e.fd != fd) e = ConnectionWatch::Entry{fd, Clock::now(), 0};
   }
+  if ((where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT && !SSL_is_init_finished(ssl) &&
+      std::string_view(SSL_alert_type_string(ret)) == "F") {
+    // The client gave up on us (it does not trust our certificate, ...).
+    impl->counters.tls_failures.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("collector: refused TLS handshake from {}: client sent fatal alert: {}",
+                 PeerName(fd), SSL_alert_desc_string_long(ret));
+    return;
+  }
   if ((where & SSL_CB_EXIT) && ret == 0) {
     unsigned long err = ERR_peek_error();
     char buf[256] = "connection closed";
