@@ -51,9 +51,14 @@ bool CanBuildNetworks(std::string* why) {
     *why = "needs root to build network namespaces";
     return false;
   }
-  CommandResult r = RunCommand("ip netns list");
+  // Try it: a namespace with a veth pair inside, removed at once.
+  static std::atomic<int> probes{0};
+  std::string ns = "ss" + Hex(static_cast<int>(getpid())) + "probe" + Hex(probes++);
+  CommandResult r = RunCommand("ip netns add " + ns + " && ip -n " + ns +
+                               " link add probe0 type veth peer name probe1");
+  RunCommand("ip netns del " + ns);
   if (r.exit_code != 0) {
-    *why = "`ip netns list` failed: " + r.err;
+    *why = "cannot build network namespaces here (ip netns add / veth): " + r.err;
     return false;
   }
   return true;
