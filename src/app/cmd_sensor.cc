@@ -52,7 +52,9 @@ Status MergeConfig(const std::string& path, SensorArgs* a) {
   }
   const toml::table* t = &root;
   if (const toml::table* s = root["sensor"].as_table()) t = s;
-  for (const auto& [k, node] : *t) {
+  for (const auto& entry : *t) {
+    const toml::key& k = entry.first;
+    const toml::node& node = entry.second;
     std::string key(k.str());
     for (char& c : key) c = c == '-' ? '_' : c;
     std::string where = fmt::format("{}:{}: {}", path, node.source().begin.line, k.str());
@@ -151,7 +153,7 @@ int RunSensor(const SensorArgs& flags) {
   auto need = [&](const std::string& v, const char* flag) {
     return v.empty() ? fmt::format("{} is required (flag or config key)", flag) : std::string();
   };
-  for (std::string missing :
+  for (const std::string& missing :
        {need(a.point, "--point"), need(a.watch, "--watch"), need(a.collector, "--collector"),
         need(a.token_file, "--token-file"), need(a.spool, "--spool")}) {
     if (!missing.empty()) return Fail(missing, 2);

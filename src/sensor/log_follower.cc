@@ -28,7 +28,7 @@ std::optional<FollowCursor> FollowCursor::Decode(std::string_view text) {
 
 LogFollower::LogFollower(std::string path, std::optional<FollowCursor> resume,
                          size_t max_line_bytes)
-    : path_(std::move(path)), resume_(std::move(resume)), max_line_bytes_(max_line_bytes) {}
+    : path_(std::move(path)), resume_(resume), max_line_bytes_(max_line_bytes) {}
 
 LogFollower::~LogFollower() { CloseCurrent(); }
 

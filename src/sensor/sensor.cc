@@ -112,7 +112,7 @@ Status ChownSpool(const std::string& dir, uid_t uid, gid_t gid) {
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
-    (void)::chown((dir + "/" + name).c_str(), uid, gid);
+    (void)::chown(fmt::format("{}/{}", dir, name).c_str(), uid, gid);
   }
   ::closedir(d);
   return Status::Ok();
@@ -123,7 +123,7 @@ Status ChownSpool(const std::string& dir, uid_t uid, gid_t gid) {
 class AccessPipeline : public LiveCapture::Handler {
  public:
   AccessPipeline(const SensorOptions& options, Spool* spool)
-      : options_(options), spool_(spool), classifier_(ClassifyOptions{.watched = options.watched}) {
+      : spool_(spool), classifier_(ClassifyOptions{.watched = options.watched}) {
     pending_.reserve(kFlushRecords);
   }
 
@@ -189,7 +189,6 @@ class AccessPipeline : public LiveCapture::Handler {
     if (r.time_ns > snap_.newest_access_ns) snap_.newest_access_ns = r.time_ns;
   }
 
-  const SensorOptions& options_;
   Spool* spool_;
   Classifier classifier_;
   LinkType link_type_ = LinkType::kEthernet;

@@ -211,14 +211,14 @@ Status Spool::Recover() {
     uint64_t seq;
     if (ParseSegmentName(name, ".seg", &seq)) {
       struct stat st;
-      if (::stat((dir + "/" + name).c_str(), &st) != 0) continue;
+      if (::stat(fmt::format("{}/{}", dir, name).c_str(), &st) != 0) continue;
       sealed_.push_back(seq);
       max_seq_plus_one = std::max(max_seq_plus_one, seq + 1);
     } else if (ParseSegmentName(name, ".open", &seq)) {
       open_segments.push_back(seq);
       max_seq_plus_one = std::max(max_seq_plus_one, seq + 1);
     } else if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
-      ::unlink((dir + "/" + name).c_str());  // an atomic write that did not finish
+      ::unlink(fmt::format("{}/{}", dir, name).c_str());  // an atomic write that did not finish
     }
   }
   ::closedir(d);
