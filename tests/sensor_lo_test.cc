@@ -7,14 +7,20 @@
 // every access once (nothing lost, nothing twice), per port type, with the
 // gross number of sources.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -262,6 +268,78 @@ TEST(SensorLoopback, FollowsRotatingLogThroughKillsOfSensorAndCollector) {
   }
   EXPECT_EQ(got, expected.accesses);
   collector->Signal(SIGTERM);
+}
+
+// Live capture on lo, started as root with --user nobody: the process runs
+// as nobody with no capabilities left, keeps capturing through the handle it
+// opened as root, writes its spool (made nobody's), and every datagram sent
+// to the watched 127.0.0.22 is stored once (the kernel's port-unreachable
+// answers are the host's own outbound packets, not accesses).
+TEST(SensorLoopback, LiveCaptureAfterDroppingToUserNobody) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (CI runs as root)";
+  passwd* nobody = ::getpwnam("nobody");
+  if (nobody == nullptr) GTEST_SKIP() << "no user nobody";
+  TempDir dir;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0711), 0);  // nobody must reach its spool inside
+  const std::string token = "sensor-lo-user-token";
+  AppendFile(dir.File("token"), token);
+  ASSERT_EQ(::chmod(dir.File("token").c_str(), 0600), 0);  // read before the drop
+  CommandResult sha = RunCommand("printf %s '" + token + "' | sha256sum | cut -d' ' -f1");
+  AppendFile(dir.File("sensors.toml"),
+             fmt::format("[[sensor]]\npoint = \"lo-user\"\nwatch = [\"127.0.0.22/32\"]\n"
+                         "token_sha256 = \"{}\"\n",
+                         sha.out.substr(0, 64)));
+  const std::string db = dir.File("collector.db");
+  Process collector({"collector", "--db", db, "--listen", "127.0.0.1:0", "--sensors",
+                     dir.File("sensors.toml"), "--allow-plain"},
+                    dir.File("collector.err"));
+  std::string port;
+  ASSERT_TRUE(PollUntil([&] {
+    std::string l = collector.Log();
+    size_t at = l.find("listening on 127.0.0.1:");
+    if (at == std::string::npos) return false;
+    at += std::string("listening on 127.0.0.1:").size();
+    port = l.substr(at, l.find_first_not_of("0123456789", at) - at);
+    return !port.empty();
+  })) << collector.Log();
+  Process sensor(
+      {"sensor", "--point", "lo-user", "--watch", "127.0.0.22/32", "--interface", "lo",
+       "--collector", "http://127.0.0.1:" + port, "--token-file", dir.File("token"), "--spool",
+       dir.File("spool"), "--allow-plain", "--seal-seconds", "1", "--user", "nobody"},
+      dir.File("sensor.err"));
+  ASSERT_TRUE(PollUntil([&] { return sensor.Log().find("capturing on lo") != std::string::npos; }))
+      << sensor.Log();
+  EXPECT_NE(sensor.Log().find("running as user nobody"), std::string::npos) << sensor.Log();
+  struct stat st;
+  ASSERT_EQ(::stat(dir.File("spool").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, nobody->pw_uid);
+
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  const int kSent = 50;
+  for (int i = 0; i < kSent; ++i) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(31000 + i));
+    ::inet_pton(AF_INET, "127.0.0.22", &a.sin_addr);
+    ASSERT_EQ(::sendto(fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 1);
+  }
+  ::close(fd);
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  std::string month = fmt::format("{:04d}-{:02d}", tm.tm_year + 1900, tm.tm_mon + 1);
+  uint64_t stored = 0;
+  EXPECT_TRUE(PollUntil([&] {
+    CommandResult r = RunCommand(
+        fmt::format("{} stats --db {} --month {} --json 2>/dev/null", SCANSCOPE_BINARY, db, month));
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    stored = j.is_discarded() ? 0 : j.value("accesses", uint64_t{0});
+    return stored >= kSent;
+  })) << sensor.Log();
+  EXPECT_EQ(stored, static_cast<uint64_t>(kSent));
+  int stopped = sensor.Signal(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0) << sensor.Log();
 }
 
 }  // namespace

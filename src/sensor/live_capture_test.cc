@@ -76,12 +76,12 @@ TEST(LiveCapture, UnknownInterfaceIsAClearError) {
   EXPECT_NE(c.status().message().find("no-such-if0"), std::string::npos) << c.status().message();
 }
 
-// Live on the loopback interface: datagrams to the watched 127.0.0.2 are
+// Live on the loopback interface: datagrams to the watched 127.0.0.12 are
 // captured, decoded and classified as accesses, one per datagram; those to
-// 127.0.0.3 never reach the handler (the kernel's filter drops them).
+// 127.0.0.13 never reach the handler (the kernel's filter drops them).
 TEST(LiveCapture, CapturesWatchedTrafficOnLoopback) {
   if (::geteuid() != 0) GTEST_SKIP() << "capture needs CAP_NET_RAW (root in CI)";
-  PrefixSet watched = Watch("127.0.0.2/32");
+  PrefixSet watched = Watch("127.0.0.12/32");
   auto opened = LiveCapture::Open({.interface = "lo",
                                    .filter = CaptureFilterFor(watched),
                                    .fallback_filter = CaptureFilterFor(watched, false)});
@@ -90,7 +90,7 @@ TEST(LiveCapture, CapturesWatchedTrafficOnLoopback) {
 
   struct Sink : LiveCapture::Handler {
     LinkType link;
-    Classifier classifier{ClassifyOptions{.watched = Watch("127.0.0.2/32")}};
+    Classifier classifier{ClassifyOptions{.watched = Watch("127.0.0.12/32")}};
     std::set<uint16_t> ports;
     int frames = 0, foreign = 0;
     void OnFrame(int64_t time_ns, std::span<const uint8_t> frame) override {
@@ -98,9 +98,10 @@ TEST(LiveCapture, CapturesWatchedTrafficOnLoopback) {
       PacketView v;
       AccessRecord r;
       if (DecodeFrame(link, frame, &v) != DecodeResult::kOk) return;
-      if (v.destination.ToString() == "127.0.0.3" || v.source.ToString() == "127.0.0.3") ++foreign;
+      if (v.destination.ToString() == "127.0.0.13" || v.source.ToString() == "127.0.0.13")
+        ++foreign;
       if (classifier.Classify(time_ns, v, &r) == ClassifyResult::kAccess) {
-        EXPECT_EQ(r.destination.ToString(), "127.0.0.2");
+        EXPECT_EQ(r.destination.ToString(), "127.0.0.12");
         EXPECT_EQ(r.port_type.kind(), PortKind::kUdp);
         ports.insert(r.port_type.port());
       }
@@ -112,7 +113,7 @@ TEST(LiveCapture, CapturesWatchedTrafficOnLoopback) {
   ASSERT_GE(fd, 0);
   const int kSent = 20;
   for (int i = 0; i < kSent; ++i) {
-    for (const char* to : {"127.0.0.2", "127.0.0.3"}) {
+    for (const char* to : {"127.0.0.12", "127.0.0.13"}) {
       sockaddr_in a{};
       a.sin_family = AF_INET;
       a.sin_port = htons(static_cast<uint16_t>(47000 + i));
