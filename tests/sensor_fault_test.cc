@@ -126,6 +126,14 @@ TEST(SensorFault, CollectorKilledSensorKilledLinkCutNothingLostNothingTwice) {
     m.sensors = to;
     for (int r = 0; r < n; ++r) ASSERT_TRUE(sender->SendRound(m, 1500, &error)) << error;
   };
+  // While waiting for a fault to show: scans go on, a round every 250 ms
+  // (about 360 probes a second, so a long wait stays a few thousand packets).
+  auto last_round = std::chrono::steady_clock::now() - seconds(1);
+  auto keep_scanning = [&] {
+    if (std::chrono::steady_clock::now() - last_round < std::chrono::milliseconds(250)) return;
+    last_round = std::chrono::steady_clock::now();
+    rounds(1, {});
+  };
 
   // 1. The collector killed three times mid-stream. Each kill comes once
   // the store has moved since the last restart, so batches are in flight.
@@ -140,7 +148,7 @@ TEST(SensorFault, CollectorKilledSensorKilledLinkCutNothingLostNothingTwice) {
     // Scans go on while the collector is down, until both sensors failed a send.
     EXPECT_TRUE(PollUntil(seconds(20),
                           [&] {
-                            rounds(1, {});
+                            keep_scanning();
                             return Count(rig->SensorLog(0), "failed (") > failed[0] &&
                                    Count(rig->SensorLog(1), "failed (") > failed[1];
                           }))
@@ -170,7 +178,7 @@ TEST(SensorFault, CollectorKilledSensorKilledLinkCutNothingLostNothingTwice) {
   ASSERT_TRUE(net->SetCollectorLink(1, false));
   EXPECT_TRUE(PollUntil(seconds(30),
                         [&] {
-                          rounds(1, {});
+                          keep_scanning();
                           return Count(rig->SensorLog(1), "failed (") > failed_2;
                         }))
       << "sensor 2 never noticed its cut link\n"
