@@ -84,7 +84,7 @@ void SettleAndStop(ScanscopeRig& rig, int sensors, uint64_t total) {
     return stored >= static_cast<int64_t>(total);
   });
   EXPECT_TRUE(settled) << "stored " << stored << " of " << total << " accesses after 60 s\n"
-                       << stats;
+                       << stats << rig.AllLogs();
   for (int i = 0; i < sensors; ++i) EXPECT_TRUE(rig.StopSensor(i)) << rig.SensorLog(i);
   EXPECT_TRUE(rig.StopCollector()) << rig.CollectorLog();
 }
