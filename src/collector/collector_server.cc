@@ -370,9 +370,11 @@ struct CollectorServer::Impl {
       counters.bad_batch.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("collector: refused {} {} from {}:{}: {} {}", req.method, req.path,
                  req.remote_addr, req.remote_port, res.status,
-                 res.status == 413 ? "request body over the limit of " +
-                                         std::to_string(options.max_batch_bytes) + " bytes"
-                                   : "bad request");
+                 res.status == 413
+                     ? "request body over the limit of " + std::to_string(options.max_batch_bytes) +
+                           " bytes (or a form-encoded body over 8 KiB: send "
+                           "application/octet-stream)"
+                     : "bad request");
   }
 
   // Cuts connections that went slow_request_seconds without a complete
