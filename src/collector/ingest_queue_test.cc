@@ -65,7 +65,8 @@ WireBatch Batch(const std::string& id, size_t n) {
 
 uint64_t StoredAccesses(Store* store) {
   uint64_t n = 0;
-  for (const LedgerEntry& e : store->Ledger().value()) n += e.accesses;
+  auto ledger = store->Ledger();  // kept: a range-for over a temporary's value() would dangle
+  for (const LedgerEntry& e : ledger.value()) n += e.accesses;
   return n;
 }
 
