@@ -13,7 +13,9 @@ namespace {
 void AddCommon(CLI::App* cmd, CommonArgs* common, bool needs_db) {
   cmd->add_option("--config", common->config, "TOML config file (points, store, report)")
       ->check(CLI::ExistingFile);
-  auto* db = cmd->add_option("--db", common->db, "store: a SQLite file (created if missing)");
+  auto* db = cmd->add_option("--db", common->db,
+                             "store: a SQLite file (created if missing) or "
+                             "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB[?...]");
   (void)needs_db;
   (void)db;
 }
@@ -99,7 +101,9 @@ int RunCli(int argc, char** argv) {
       "collector", "receive the sensors' batches over TLS and commit them to the store");
   c->add_option("--config", co.collector_config, "collector TOML file (flags win)")
       ->check(CLI::ExistingFile);
-  c->add_option("--db", co.common.db, "store: a SQLite file (created if missing)");
+  c->add_option("--db", co.common.db,
+                "store: a SQLite file (created if missing) or "
+                "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB[?...]");
   c->add_option("--listen", co.listen, "HOST:PORT to listen on (port 0: a free one)");
   c->add_option("--cert-file", co.cert_file, "TLS certificate chain (PEM)");
   c->add_option("--key-file", co.key_file, "TLS private key (PEM)");
