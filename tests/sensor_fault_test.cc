@@ -27,12 +27,6 @@ namespace {
 
 using std::chrono::seconds;
 
-#define SKIP_UNLESS_NETNS()                           \
-  do {                                                \
-    std::string why;                                  \
-    if (!CanBuildNetworks(&why)) GTEST_SKIP() << why; \
-  } while (0)
-
 // Records held in a spool directory now (sealed and open segments), read
 // with the spool's own segment reader: what a restart will ship. A segment
 // removed while we read (shipped) is skipped.

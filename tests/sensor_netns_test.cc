@@ -28,12 +28,6 @@ namespace {
 
 using std::chrono::seconds;
 
-#define SKIP_UNLESS_NETNS()                           \
-  do {                                                \
-    std::string why;                                  \
-    if (!CanBuildNetworks(&why)) GTEST_SKIP() << why; \
-  } while (0)
-
 // The harness itself: the network comes up, the scanner's frames reach the
 // sensor hosts' interfaces one for one (counted by an AF_PACKET socket in
 // each sensor's namespace, independent of scanscope), the outbound client's

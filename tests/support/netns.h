@@ -37,6 +37,14 @@ namespace scanscope::testing {
 // tests skip with the reason otherwise.
 bool CanBuildNetworks(std::string* why);
 
+// In a GoogleTest test body: skips the test, with the reason, unless
+// CanBuildNetworks.
+#define SKIP_UNLESS_NETNS()                           \
+  do {                                                \
+    std::string why;                                  \
+    if (!CanBuildNetworks(&why)) GTEST_SKIP() << why; \
+  } while (0)
+
 // One host of the test network.
 struct NetHost {
   std::string name;            // "scanner", "sensor-1", "collector"
