@@ -655,6 +655,34 @@ TEST_F(IngestStatsTest, FiguresMatchAnIndependentCountInEveryZone) {
   ASSERT_EQ(pj.size(), 4u);
   EXPECT_EQ(pj[0]["point"], "p-eth");
   EXPECT_EQ(pj[0]["watch"], "192.0.2.10/32,2001:db8:10::/64");
+
+  // The ledger: one batch per file ingested (the renamed copy added none),
+  // each with the accesses the generator put in that file.
+  CommandResult batches = RunCommand(fmt::format("{} points --batches --json --db {}", Bin(), db));
+  ASSERT_EQ(batches.exit_code, 0) << batches.err;
+  nlohmann::json bj = nlohmann::json::parse(batches.out);
+  ASSERT_EQ(bj.size(), 4u) << batches.out;
+  std::map<std::string, uint64_t> want_by_point = {{"p-eth", eth.accesses().size()},
+                                                   {"p-ng", ng.accesses().size()},
+                                                   {"p-raw", raw.accesses().size()},
+                                                   {"p-log", log.accesses.size()}};
+  for (const auto& b : bj) {
+    std::string point = b["point"].get<std::string>();
+    EXPECT_EQ(b["accesses"].get<uint64_t>(), want_by_point[point]) << point;
+    EXPECT_EQ(b["batch"].get<std::string>().rfind(point + ":", 0), 0u) << b.dump();
+    EXPECT_NE(b["origin"].get<std::string>(), "") << b.dump();
+    EXPECT_EQ(b["ingested_at"].get<std::string>().size(), 20u) << b.dump();
+  }
+  CommandResult one =
+      RunCommand(fmt::format("{} points --batches --json --point p-ng --db {}", Bin(), db));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  nlohmann::json oj = nlohmann::json::parse(one.out);
+  ASSERT_EQ(oj.size(), 1u);
+  EXPECT_EQ(oj[0]["point"], "p-ng");
+  CommandResult none =
+      RunCommand(fmt::format("{} points --batches --point p-nowhere --db {}", Bin(), db));
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("p-nowhere"), std::string::npos) << none.err;
 }
 
 TEST_F(IngestStatsTest, EmptyMonthAndBadInputGetClearAnswers) {

@@ -95,6 +95,9 @@ int RunCli(int argc, char** argv) {
   p->add_flag("--json", pt.json, "machine output");
   p->add_flag("--status", pt.status,
               "the sensors' last reports: lag, spool depth, accesses today, drops");
+  p->add_flag("--batches", pt.batches,
+              "every committed batch (the ledger): id, point, origin, time, accesses");
+  p->add_option("--point", pt.point, "with --batches: only this point's batches");
 
   CollectorArgs co;
   auto* c = app.add_subcommand(

@@ -9,6 +9,7 @@
 #include "analysis/month_stats.h"
 #include "app/commands.h"
 #include "app/context.h"
+#include "common/time_zone.h"
 
 namespace scanscope {
 
@@ -106,6 +107,52 @@ int PrintStatus(const PointsArgs& args, const Config& config, Store* store,
   return 0;
 }
 
+// scanscope points --batches: the ledger, one committed batch a line,
+// oldest first. An operator asks it whether a sensor's batch arrived; the
+// id is the sensor's <point>/<spool id>/<segment> or an ingest's file name.
+int PrintBatches(const PointsArgs& args, Store* store, const std::vector<MonitoringPoint>& points) {
+  if (!args.point.empty() &&
+      std::none_of(points.begin(), points.end(),
+                   [&](const MonitoringPoint& p) { return p.name == args.point; })) {
+    return Fail(fmt::format("no point {} in this store", args.point), 2);
+  }
+  auto ledger = store->Ledger();
+  if (!ledger.ok()) return Fail(ledger.status().message());
+  std::vector<const LedgerEntry*> rows;
+  for (const LedgerEntry& e : *ledger) {
+    if (args.point.empty() || e.point == args.point) rows.push_back(&e);
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const LedgerEntry* a, const LedgerEntry* b) {
+    return a->ingested_at_ns < b->ingested_at_ns;
+  });
+  auto utc = [](int64_t ns) {
+    int64_t s = ns / kNanosPerSecond;
+    int64_t day = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+    int64_t sec = s - day * 86400;
+    return fmt::format("{}T{:02}:{:02}:{:02}Z", FormatDay(static_cast<int32_t>(day)), sec / 3600,
+                       sec / 60 % 60, sec % 60);
+  };
+  if (args.json) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const LedgerEntry* e : rows) {
+      out.push_back({{"batch", e->batch_id},
+                     {"point", e->point},
+                     {"origin", e->origin},
+                     {"ingested_at", utc(e->ingested_at_ns)},
+                     {"accesses", e->accesses}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("{:<20} {:<16} {:>14}  {:<40} {}\n", "ingested (UTC)", "point", "accesses", "batch",
+             "origin");
+  for (const LedgerEntry* e : rows) {
+    fmt::print("{:<20} {:<16} {:>14}  {:<40} {}\n", utc(e->ingested_at_ns), e->point,
+               WithThousands(e->accesses), e->batch_id, e->origin);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunPoints(const PointsArgs& args) {
@@ -116,6 +163,7 @@ int RunPoints(const PointsArgs& args) {
   auto points = (*store)->Points();
   if (!points.ok()) return Fail(points.status().message());
   if (args.status) return PrintStatus(args, *config, store->get(), *points);
+  if (args.batches) return PrintBatches(args, store->get(), *points);
   auto ledger = (*store)->Ledger();
   if (!ledger.ok()) return Fail(ledger.status().message());
   struct Ingested {

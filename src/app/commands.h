@@ -70,7 +70,9 @@ int RunReport(const ReportArgs& args);
 struct PointsArgs {
   CommonArgs common;
   bool json = false;
-  bool status = false;  // the sensors' last reports: lag, spool, drops
+  bool status = false;   // the sensors' last reports: lag, spool, drops
+  bool batches = false;  // every committed batch (the ledger), oldest first
+  std::string point;     // with --batches: only this point's
 };
 int RunPoints(const PointsArgs& args);
 
