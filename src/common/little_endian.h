@@ -1,6 +1,7 @@
 #pragma once
 // Little-endian fixed-width integers in byte strings, for the formats
-// scanscope writes itself (the spool's segments, the sensor-collector wire).
+// scanscope writes itself (the spool's segments, the sensor-collector wire,
+// the store's checksums).
 // The reads take a pointer the caller has bounds-checked.
 
 #include <cstdint>

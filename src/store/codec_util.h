@@ -1,6 +1,6 @@
 #pragma once
 // Byte-level helpers shared by the store's codecs (source_day.cc,
-// raw_chunk.cc): little-endian fixed ints, LEB128 varints, zigzag, CRC-32C
+// raw_chunk.cc): LEB128 varints, zigzag, CRC-32C
 // and per-thread zstd contexts. Internal to src/store/; not a public API.
 //
 // Every reader takes a bounded cursor and returns false on running off the
@@ -13,19 +13,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/little_endian.h"
+
 namespace scanscope::store_internal {
-
-inline void PutFixed32(std::string* out, uint32_t v) {
-  char b[4];
-  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));
-  out->append(b, 4);
-}
-
-inline uint32_t LoadFixed32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= uint32_t{static_cast<uint8_t>(p[i])} << (8 * i);
-  return v;
-}
 
 // Appends `v` as LEB128 (7 bits a byte, low first; at most 10 bytes).
 inline void PutVarint(std::string* out, uint64_t v) {

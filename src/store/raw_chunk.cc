@@ -116,15 +116,14 @@ std::string EncodeRawChunk(std::span<const AccessRecord> records) {
   // ZstdCompress only fails on allocation failure inside zstd; an empty frame
   // then fails the size check on decode rather than passing silently.
   (void)store_internal::ZstdCompress(encoded, kZstdLevel, &out);
-  store_internal::PutFixed32(&out, store_internal::Crc32c(out.data(), out.size()));
+  PutU32(&out, store_internal::Crc32c(out.data(), out.size()));
   return out;
 }
 
 Status DecodeRawChunk(std::string_view bytes, std::vector<AccessRecord>* records) {
   if (bytes.size() < 4 + 4) return Status::Corruption("raw chunk: too short");
   size_t content = bytes.size() - 4;
-  if (store_internal::Crc32c(bytes.data(), content) !=
-      store_internal::LoadFixed32(bytes.data() + content)) {
+  if (store_internal::Crc32c(bytes.data(), content) != GetU32(bytes.data() + content)) {
     return Status::Corruption("raw chunk: checksum mismatch");
   }
   Cursor in(bytes.substr(0, content));

@@ -171,7 +171,7 @@ std::string EncodeBlockRows(std::span<const SourceDayRow> rows) {
     PutVarint(&out, rows.size());
     out += body;
   }
-  store_internal::PutFixed32(&out, store_internal::Crc32c(out.data(), out.size()));
+  PutU32(&out, store_internal::Crc32c(out.data(), out.size()));
   return out;
 }
 
@@ -179,7 +179,7 @@ Status DecodeBlockRows(std::string_view bytes, std::vector<SourceDayRow>* rows) 
   rows->clear();
   if (bytes.size() < 2 + 1 + 4) return Status::Corruption("source-day block: too short");
   size_t content = bytes.size() - 4;
-  uint32_t want = store_internal::LoadFixed32(bytes.data() + content);
+  uint32_t want = GetU32(bytes.data() + content);
   if (store_internal::Crc32c(bytes.data(), content) != want) {
     return Status::Corruption("source-day block: checksum mismatch");
   }
