@@ -307,6 +307,18 @@ std::string ScanscopeRig::PointsStatusJson() const {
   return r.out + r.err;
 }
 
+bool ScanscopeRig::CommittedBatches(std::set<std::string>* out, std::string* error) const {
+  out->clear();
+  CommandResult r = RunCommand(binary_ + " points --batches --json --db " + db_);
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  if (!j.is_array()) {
+    *error = "points --batches: " + r.out + r.err;
+    return false;
+  }
+  for (const auto& b : j) out->insert(b.value("batch", std::string()));
+  return true;
+}
+
 bool ScanscopeRig::StoredCells(std::map<CellKey, StoredCell>* out, std::string* error) const {
   out->clear();
   auto zone = TimeZone::Find(zone_.name);

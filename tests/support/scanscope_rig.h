@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,9 @@ class ScanscopeRig {
   // `points --status --json`; the parsed status object of `point`'s last
   // report as text ("" if none).
   std::string PointsStatusJson() const;
+  // `points --batches --json`: the ids of the batches the store has
+  // committed (its ledger); false (and `error`) when the command fails.
+  bool CommittedBatches(std::set<std::string>* out, std::string* error) const;
 
   // The store's figures for the zone, per (day, point, port type), read in
   // this process through the Store API (call with the collector stopped).
