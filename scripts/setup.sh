@@ -16,6 +16,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev clang clang-format clang-tidy libclang-rt-14-dev
   # peers for the benchmark and test tools
   sqlite3 nfdump tcpdump time gawk bc python3
+  # fast senders for the sensor capture benchmark (bench/sensor_capture_bench.sh)
+  tcpreplay netsniff-ng
   # the report browser test reads the A4 print back page by page (pdftotext)
   poppler-utils
   # the report's browser test (tests/browser): headless Chromium, driven from Node
