@@ -57,8 +57,9 @@
 // (what it dropped, or still held unread a second after the traffic ended:
 // either way it did not keep up), and its own CPU time. A step misses when
 // missed > 0 or drops > 0; the onset: the highest sent rate that missed
-// nothing, and the first step run (rates ascending, 0 last) that missed. Everything shares the
-// machine's cores: the figures are for this machine as measured, not the code alone.
+// nothing, and the first step run (rates ascending, 0 last) that missed.
+// Everything shares the machine's cores: the figures are for this machine
+// as measured, not the code alone.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
