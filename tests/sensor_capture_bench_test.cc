@@ -61,6 +61,7 @@
 // Everything shares the machine's cores: the figures are for this machine
 // as measured, not the code alone.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -247,6 +248,12 @@ TEST(SensorCaptureBench, DISABLED_DropOnsetAgainstTcpdump) {
   const std::string sender_kind = Env("SCANSCOPE_BENCH_SENDER", "trafgen");
   ASSERT_TRUE(sender_kind == "trafgen" || sender_kind == "tcpreplay" || sender_kind == "socket")
       << "SCANSCOPE_BENCH_SENDER: trafgen, tcpreplay or socket, not " << sender_kind;
+  std::vector<std::string> tools = {"/usr/bin/tcpdump"};
+  if (sender_kind == "trafgen") tools.push_back("/usr/sbin/trafgen");
+  if (sender_kind == "tcpreplay") tools.push_back("/usr/bin/tcpreplay");
+  for (const std::string& tool : tools) {
+    ASSERT_TRUE(std::filesystem::exists(tool)) << tool << " is missing: run scripts/setup.sh";
+  }
   // Where the receiver runs: CPU 1 ("split"), CPU 0 beside the sender
   // ("shared"), or wherever the scheduler puts it ("none").
   const std::string pin_mode = Env("SCANSCOPE_BENCH_PIN", "split");
@@ -320,11 +327,25 @@ TEST(SensorCaptureBench, DISABLED_DropOnsetAgainstTcpdump) {
     const uint64_t rx_before = RxPackets(*net, host.ns, host.interface);
     const std::string n = std::to_string(static_cast<uint64_t>(rate > 0 ? rate * secs : 1e9));
     if (sender_kind == "socket") {
-      // Rate 0: 100,000 frames a second of the step, as fast as they go.
-      uint64_t total = static_cast<uint64_t>((rate > 0 ? rate : 100'000) * secs);
+      // Rate 0: as fast as it goes for the step's seconds, in bursts of
+      // 8,100 frames (the frames twice over).
+      // This thread sends: on CPU 0 like the other senders while it does.
+      cpu_set_t before, cpu0;
+      bool pinned = false;
+      if (pin && ::sched_getaffinity(0, sizeof before, &before) == 0) {
+        CPU_ZERO(&cpu0);
+        CPU_SET(0, &cpu0);
+        pinned = ::sched_setaffinity(0, sizeof cpu0, &cpu0) == 0;
+      }
       auto t0 = Clock::now();
-      step->sent = sender->Blast(frames, total, rate);
-      step->sent_pps = step->sent / std::chrono::duration<double>(Clock::now() - t0).count();
+      auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+      if (rate > 0) {
+        step->sent = sender->Blast(frames, static_cast<uint64_t>(rate * secs), rate);
+      } else {
+        while (elapsed() < secs) step->sent += sender->Blast(frames, 2 * frames.size(), 0);
+      }
+      step->sent_pps = step->sent / elapsed();
+      if (pinned) ::sched_setaffinity(0, sizeof before, &before);
     } else {
       std::vector<std::string> argv;
       if (sender_kind == "trafgen") {
