@@ -23,6 +23,8 @@
 //                            the sender and the kernel's delivery leave it;
 //                            "none": unpinned (taskset; trafgen pins its one
 //                            worker to CPU 0 itself in every mode)
+//   SCANSCOPE_BENCH_TRAFGEN_WORKERS  trafgen's -P (default 1; worker i
+//                            runs on CPU i)
 //   SCANSCOPE_BENCH_RECEIVER_NICE  the receiver's nice value (default 0)
 //   SCANSCOPE_BENCH_RECEIVER_CPU_PERCENT  caps the receiver at that share of
 //                            one core with a cgroup (default 100: no cap);
