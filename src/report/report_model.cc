@@ -53,6 +53,50 @@ std::string JoinWords(const std::vector<std::string>& items) {
 }
 
 // Per-day figures of named things (port types or areas) over the month.
+// Each source's area, looked up once for all the trend's months: an
+// open-addressing table (linear probing, power-of-two capacity, grown at 0.5
+// load) from address to an index into the area codes. A month's scan costs a
+// probe per row and no allocation except when the table grows.
+class SourceAreas {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  // The area index of `a`, or kNone when it has none yet.
+  uint32_t Find(const IpAddress& a) const {
+    if (slots_.empty()) return kNone;
+    for (size_t i = IpAddressHash()(a) & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.area == kNone) return kNone;
+      if (s.address == a) return s.area;
+    }
+  }
+  // Records `a` (not yet in the table) as in area `area`.
+  void Insert(const IpAddress& a, uint32_t area) {
+    if ((size_ + 1) * 2 > slots_.size()) Grow();
+    size_t i = IpAddressHash()(a) & mask_;
+    while (slots_[i].area != kNone) i = (i + 1) & mask_;
+    slots_[i] = {a, area};
+    ++size_;
+  }
+
+ private:
+  struct Slot {
+    IpAddress address;
+    uint32_t area = kNone;
+  };
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+    mask_ = slots_.size() - 1;
+    size_ = 0;
+    for (const Slot& s : old) {
+      if (s.area != kNone) Insert(s.address, s.area);
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
 struct DailyTable {
   std::map<std::string, std::vector<uint64_t>> accesses;
   std::map<std::string, std::vector<uint64_t>> sources;
@@ -249,6 +293,9 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
       m = m.Previous();
     }
   }
+  SourceAreas area_of;  // sources recur month to month: one lookup each
+  std::unordered_map<std::string, uint32_t> index_of_code;
+  std::vector<std::string> codes;
   for (const Month& m : months) {
     TrendMonth t;
     t.month = m;
@@ -271,34 +318,51 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
     }
     t.has_data = t.accesses > 0;
     if (have_geo && t.has_data) {
-      // Country of each source once per month (a source has many rows).
-      std::unordered_map<IpAddress, std::string, IpAddressHash> code_of;
-      std::map<std::string, AreaFigure> by_code;
-      const bool this_month = m.first_day == month.first_day;
+      // Per (area, day) in flat arrays: a row costs one probe of its source.
+      const size_t days = static_cast<size_t>(m.days);
+      std::vector<uint64_t> day_accesses, day_sources;  // [area * days + day index]
       Status st = store.ScanBlocks(
           zone, m.first_day, m.first_day + m.days - 1,
           [&](const std::string&, const SourceDayBlock& block) -> Status {
+            const size_t day = static_cast<size_t>(block.day - m.first_day);
             for (const SourceDayRow& row : block.rows) {
-              auto it = code_of.find(row.source);
-              if (it == code_of.end()) {
-                it = code_of.emplace(row.source, knowledge.country_code(row.source)).first;
+              uint32_t area = area_of.Find(row.source);
+              if (area == SourceAreas::kNone) {
+                std::string code = knowledge.country_code(row.source);
+                auto [ci, fresh] = index_of_code.emplace(code, static_cast<uint32_t>(codes.size()));
+                if (fresh) codes.push_back(std::move(code));
+                area = ci->second;
+                area_of.Insert(row.source, area);
               }
-              AreaFigure& f = by_code[it->second];
-              f.accesses += row.accesses;
-              f.sources += 1;
-              if (this_month) {
-                areas_daily.Add(area_name(it->second), block.day - m.first_day, m.days,
-                                row.accesses, 1);
+              if (day_accesses.size() < codes.size() * days) {
+                day_accesses.resize(codes.size() * days);
+                day_sources.resize(codes.size() * days);
               }
+              const size_t k = area * days + day;
+              day_accesses[k] += row.accesses;
+              day_sources[k] += 1;
             }
             return Status::Ok();
           });
       if (!st.ok()) return st;
-      for (auto& [code, f] : by_code) {
-        f.code = code;
-        f.name = area_name(code);
-        t.by_area.push_back(f);
+      const bool this_month = m.first_day == month.first_day;
+      std::map<std::string, AreaFigure> by_code;  // areas with rows this month
+      for (size_t a = 0; a * days < day_sources.size(); ++a) {
+        AreaFigure f;
+        f.code = codes[a];
+        f.name = area_name(codes[a]);
+        for (size_t d = 0; d < days; ++d) {
+          const size_t k = a * days + d;
+          if (day_sources[k] == 0) continue;
+          f.accesses += day_accesses[k];
+          f.sources += day_sources[k];
+          if (this_month) {
+            areas_daily.Add(f.name, static_cast<int>(d), m.days, day_accesses[k], day_sources[k]);
+          }
+        }
+        if (f.sources > 0) by_code[f.code] = std::move(f);
       }
+      for (auto& [code, f] : by_code) t.by_area.push_back(f);
       std::sort(t.by_area.begin(), t.by_area.end(), [](const AreaFigure& a, const AreaFigure& b) {
         if (a.accesses != b.accesses) return a.accesses > b.accesses;
         return a.name < b.name;
