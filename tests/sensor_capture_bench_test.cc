@@ -276,15 +276,12 @@ TEST(SensorCaptureBench, DISABLED_DropOnsetAgainstTcpdump) {
   const std::string load_before = LoadAverage();
 
   std::string error;
-  auto net = TestNetwork::Create(1, 8, &error);
-  ASSERT_NE(net, nullptr) << error;
-  TempDir dir;
-  TestZone zone = ZoneAtNoonNow();
-  auto rig = ScanscopeRig::Create(*net, SCANSCOPE_BINARY, dir.path(), zone, &error);
-  ASSERT_NE(rig, nullptr) << error;
-  ASSERT_TRUE(rig->StartCollector(&error)) << error;
-  auto sender = ScanSender::Create(*net, &error);
-  ASSERT_NE(sender, nullptr) << error;
+  auto t = NetRig::Start(1, 8, SCANSCOPE_BINARY, &error);
+  ASSERT_NE(t, nullptr) << error;
+  auto& net = t->net;
+  const TempDir& dir = t->dir;
+  auto& rig = t->rig;
+  auto& sender = t->sender;
   const NetHost& host = net->sensor(0);
 
   std::vector<ScanSender::Frame> frames;

@@ -120,16 +120,13 @@ void SettleAndStop(ScanscopeRig& rig, int sensors, uint64_t total) {
 TEST(SensorFault, CollectorKilledSensorKilledLinkCutNothingLostNothingTwice) {
   SKIP_UNLESS_NETNS();
   std::string error;
-  auto net = TestNetwork::Create(2, 3, &error);
-  ASSERT_NE(net, nullptr) << error;
-  TempDir dir;
-  TestZone zone = ZoneAtNoonNow();
-  auto rig = ScanscopeRig::Create(*net, SCANSCOPE_BINARY, dir.path(), zone, &error);
-  ASSERT_NE(rig, nullptr) << error;
-  ASSERT_TRUE(rig->StartCollector(&error)) << error;
+  auto t = NetRig::Start(2, 3, SCANSCOPE_BINARY, &error);
+  ASSERT_NE(t, nullptr) << error;
+  auto& net = t->net;
+  const TestZone& zone = t->zone;
+  auto& rig = t->rig;
+  auto& sender = t->sender;
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(rig->StartSensor(i, &error)) << error;
-  auto sender = ScanSender::Create(*net, &error);
-  ASSERT_NE(sender, nullptr) << error;
   ScanMix mix;  // 2 sensors x 5 sources x 9 probes = 90 a round
   auto rounds = [&](int n, const std::vector<int>& to) {
     ScanMix m = mix;
@@ -228,18 +225,15 @@ TEST(SensorFault, CollectorKilledSensorKilledLinkCutNothingLostNothingTwice) {
 TEST(SensorFault, FullSpoolDropsExactlyWhatItCounts) {
   SKIP_UNLESS_NETNS();
   std::string error;
-  auto net = TestNetwork::Create(1, 3, &error);
-  ASSERT_NE(net, nullptr) << error;
-  TempDir dir;
-  TestZone zone = ZoneAtNoonNow();
-  auto rig = ScanscopeRig::Create(*net, SCANSCOPE_BINARY, dir.path(), zone, &error);
-  ASSERT_NE(rig, nullptr) << error;
-  ASSERT_TRUE(rig->StartCollector(&error)) << error;
+  auto t = NetRig::Start(1, 3, SCANSCOPE_BINARY, &error);
+  ASSERT_NE(t, nullptr) << error;
+  auto& net = t->net;
+  const TestZone& zone = t->zone;
+  auto& rig = t->rig;
+  auto& sender = t->sender;
   ASSERT_TRUE(
       rig->StartSensor(0, &error, {"--spool-max-bytes", "32768", "--segment-bytes", "8192"}))
       << error;
-  auto sender = ScanSender::Create(*net, &error);
-  ASSERT_NE(sender, nullptr) << error;
   ASSERT_TRUE(net->SetCollectorLink(0, false));
   for (int r = 0; r < 30; ++r) ASSERT_TRUE(sender->SendRound(ScanMix{}, 3000, &error)) << error;
   const uint64_t sent = sender->sent().size();

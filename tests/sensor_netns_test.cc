@@ -120,18 +120,15 @@ TEST(NetnsHarness, FramesArriveAndNothingIsLeftBehind) {
 TEST(SensorNetns, StoredFiguresEqualWhatWasSentRepliesExcluded) {
   SKIP_UNLESS_NETNS();
   std::string error;
-  auto net = TestNetwork::Create(2, 3, &error);
-  ASSERT_NE(net, nullptr) << error;
-  TempDir dir;
-  TestZone zone = ZoneAtNoonNow();
-  auto rig = ScanscopeRig::Create(*net, SCANSCOPE_BINARY, dir.path(), zone, &error);
-  ASSERT_NE(rig, nullptr) << error;
-  ASSERT_TRUE(rig->StartCollector(&error)) << error;
+  auto t = NetRig::Start(2, 3, SCANSCOPE_BINARY, &error);
+  ASSERT_NE(t, nullptr) << error;
+  auto& net = t->net;
+  const TestZone& zone = t->zone;
+  auto& rig = t->rig;
+  auto& sender = t->sender;
   for (int i = 0; i < net->sensor_count(); ++i) {
     ASSERT_TRUE(rig->StartSensor(i, &error)) << error;
   }
-  auto sender = ScanSender::Create(*net, &error);
-  ASSERT_NE(sender, nullptr) << error;
   auto servers = EchoServers::Start(*net, &error);
   ASSERT_NE(servers, nullptr) << error;
 

@@ -358,4 +358,16 @@ bool ScanscopeRig::StoredCells(std::map<CellKey, StoredCell>* out, std::string* 
   return true;
 }
 
+std::unique_ptr<NetRig> NetRig::Start(int sensors, int extra_sources, const std::string& binary,
+                                      std::string* error) {
+  auto t = std::make_unique<NetRig>();
+  t->net = TestNetwork::Create(sensors, extra_sources, error);
+  if (t->net == nullptr) return nullptr;
+  t->rig = ScanscopeRig::Create(*t->net, binary, t->dir.path(), t->zone, error);
+  if (t->rig == nullptr || !t->rig->StartCollector(error)) return nullptr;
+  t->sender = ScanSender::Create(*t->net, error);
+  if (t->sender == nullptr) return nullptr;
+  return t;
+}
+
 }  // namespace scanscope::testing

@@ -125,4 +125,20 @@ std::string CanonicalAddress(const std::string& text);
 // Total accesses of the expected cells.
 uint64_t TotalAccesses(const std::map<CellKey, ExpectedCell>& cells);
 
+// What each network test starts from, built in this order and destroyed in
+// reverse (the rig and the sender refer to the network): the network of
+// `sensors` sensor hosts and `extra_sources` more scanner addresses, a
+// temporary directory, the zone, the rig (running `binary`) with its
+// collector listening, and the scanner's sender. The sensors are the test's to start.
+struct NetRig {
+  std::unique_ptr<TestNetwork> net;
+  TempDir dir;
+  TestZone zone = ZoneAtNoonNow();
+  std::unique_ptr<ScanscopeRig> rig;
+  std::unique_ptr<ScanSender> sender;
+  // nullptr and *error when a part cannot be made or the collector does not start.
+  static std::unique_ptr<NetRig> Start(int sensors, int extra_sources, const std::string& binary,
+                                       std::string* error);
+};
+
 }  // namespace scanscope::testing
