@@ -320,7 +320,8 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
     if (have_geo && t.has_data) {
       // Per (area, day) in flat arrays: a row costs one probe of its source.
       const size_t days = static_cast<size_t>(m.days);
-      std::vector<uint64_t> day_accesses, day_sources;  // [area * days + day index]
+      // [area * days + day index], for every area known so far; a new one grows them.
+      std::vector<uint64_t> day_accesses(codes.size() * days), day_sources(codes.size() * days);
       Status st = store.ScanBlocks(
           zone, m.first_day, m.first_day + m.days - 1,
           [&](const std::string&, const SourceDayBlock& block) -> Status {
@@ -330,13 +331,13 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
               if (area == SourceAreas::kNone) {
                 std::string code = knowledge.country_code(row.source);
                 auto [ci, fresh] = index_of_code.emplace(code, static_cast<uint32_t>(codes.size()));
-                if (fresh) codes.push_back(std::move(code));
+                if (fresh) {
+                  codes.push_back(std::move(code));
+                  day_accesses.resize(codes.size() * days);
+                  day_sources.resize(codes.size() * days);
+                }
                 area = ci->second;
                 area_of.Insert(row.source, area);
-              }
-              if (day_accesses.size() < codes.size() * days) {
-                day_accesses.resize(codes.size() * days);
-                day_sources.resize(codes.size() * days);
               }
               const size_t k = area * days + day;
               day_accesses[k] += row.accesses;
