@@ -20,8 +20,7 @@ inline int FuzzCaptureBytes(const uint8_t* data, size_t size, CaptureFormat form
   if (!reader.ok()) return 0;
   CaptureFile& file = **reader;
   ClassifyOptions options;
-  std::string error;
-  options.watched = *PrefixSet::Parse("0.0.0.0/1,::/1", &error);  // half of everything
+  options.watched = *PrefixSet::Parse("0.0.0.0/1,::/1");  // half of everything
   Classifier classifier(options);
   Frame frame;
   uint64_t frames = 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Style and static checks: every C++ file clang-formatted (.clang-format), and
-# clang-tidy (.clang-tidy: bug-prone and performance checks) over the parsers
+# Style and static checks: every C++ file clang-formatted (.clang-format), the
+# stages' layering (scripts/check_layers.py), and clang-tidy (.clang-tidy: bug-prone and performance checks) over the parsers
 # of outside bytes, or over every source with --all. Needs a build dir with
 # compile_commands.json (default: build).
 set -euo pipefail
@@ -15,6 +15,11 @@ if [[ -n $unformatted ]]; then
   status=1
 else
   echo "lint: clang-format: every file formatted"
+fi
+
+# The layering of src/README.md: no #include or link line runs back up it.
+if ! python3 "$root/scripts/check_layers.py"; then
+  status=1
 fi
 
 if [[ ${1:-} == --all ]]; then

@@ -10,7 +10,7 @@ packages=(
   libpcap-dev zlib1g-dev libzstd-dev libxxhash-dev libsqlite3-dev libfmt-dev libspdlog-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libhowardhinnant-date-dev tzdata
   libmaxminddb-dev libcpp-httplib-dev libssl-dev
-  # the ClickHouse backend (issue 6) and the sensor tests in network namespaces (issue 5)
+  # the ClickHouse backend and the sensor tests in network namespaces
   clickhouse-server clickhouse-client iproute2 openssl
   # tests, fuzzing, benchmarks, style
   googletest libgtest-dev libgmock-dev libbenchmark-dev clang clang-format clang-tidy libclang-rt-14-dev

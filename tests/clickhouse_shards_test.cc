@@ -1,4 +1,4 @@
-// Scale out (issue 6): two ClickHouse servers on loopback form the cluster
+// Scale out: two ClickHouse servers on loopback form the cluster
 // scanscope_two_shards (tests/support/clickhouse_server.h); scanscope stores
 // through Distributed tables over them (`?cluster=`), ingesting generated
 // months with the binary, and gives the same figures as a SQLite file of the

@@ -36,7 +36,7 @@
 // The traffic: 4,050 distinct probes (25 rounds of ScanSender::BuildRound:
 // TCP SYN to 5 ports, UDP to 3, ICMP echo, from 9 IPv4 and 9 IPv6 sources,
 // each with a fresh source port or echo id) to the one sensor host's two
-// watched addresses, cycled. Each is an access (DESIGN.md: counted per
+// watched addresses, cycled. Each is an access (docs/design.md: counted per
 // packet), so a sensor that drops nothing reports as many accesses as
 // packets. By default the frames carry a MAC that is not the host's: the
 // bridge floods them to the one sensor port and the capture sees them

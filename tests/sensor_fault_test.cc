@@ -1,4 +1,4 @@
-// Issue 5's fault checks on real interfaces (docs/sensor-tests.md): the
+// The sensor's fault checks on real interfaces (docs/sensor-tests.md): the
 // collector killed with SIGKILL several times in the middle of a stream and
 // restarted on the same db; a sensor killed with SIGKILL and restarted on
 // the same spool; a sensor's link to the collector cut for a while as scans

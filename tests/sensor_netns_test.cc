@@ -1,4 +1,4 @@
-// Issue 5, "checks that must hold", on real interfaces: a network of
+// The sensor's and collector's checks, on real interfaces: a network of
 // namespaces (tests/support/netns.h: a scanner, two sensor hosts, the
 // collector), the tests' own scanner (tests/support/scan_sender.h), real
 // `scanscope collector` (TLS, a CA the test makes with the openssl CLI) and

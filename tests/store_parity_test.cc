@@ -1,4 +1,4 @@
-// Backend parity (issue 6): six generated months of three points are
+// Backend parity: six generated months of three points are
 // ingested by the scanscope binary, the same files, into a SQLite file and
 // into ClickHouse (a server of tests/support/clickhouse_server.h on
 // loopback); every query behind `stats` (text and --json, the ingest zone and

@@ -65,13 +65,6 @@ std::vector<Run> Runs(const std::vector<bool>& flagged) {
   return runs;
 }
 
-std::string MonthName(unsigned month) {
-  static const char* kNames[] = {"January",   "February", "March",    "April",
-                                 "May",       "June",     "July",     "August",
-                                 "September", "October",  "November", "December"};
-  return kNames[(month - 1) % 12];
-}
-
 // "May 2" / "May 2 to May 12".
 std::string DayWords(int32_t day) {
   CivilDate c = CivilFromDays(day);
@@ -86,7 +79,7 @@ std::string PeriodWords(int32_t first, int32_t last) {
 std::string PartOfMonth(int32_t first, int32_t last, const Month& month) {
   int a = first - month.first_day, b = last - month.first_day;
   int third = (month.days + 2) / 3;
-  std::string name = MonthName(month.month);
+  std::string name(MonthName(month.month));
   if (b < third) return fmt::format("in the early part of {}", name);
   if (a >= 2 * third) return fmt::format("in the latter part of {}", name);
   if (a >= third && b < 2 * third) return fmt::format("in the middle of {}", name);
@@ -524,7 +517,7 @@ std::string FindingParagraph(const Finding& x, const Month& month,
   const std::string port = x.port.ToString();
   const std::string period = PeriodWords(x.first_day, x.last_day);
   const std::string part = PartOfMonth(x.first_day, x.last_day, month);
-  const std::string previous = MonthName(month.Previous().month);
+  const std::string previous(MonthName(month.Previous().month));
   auto source_words = [&](const FindingSource& s) {
     std::string country;
     if (!s.country.empty()) {

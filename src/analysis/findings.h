@@ -1,5 +1,5 @@
 #pragma once
-// Peculiar access (DESIGN.md, the reference's section 2): what changed this
+// Peculiar access (docs/design.md, the reference's section 2): what changed this
 // month, found from the daily series of every port type against its own
 // robust baseline over the weeks before the month. Four kinds:
 //   surge          daily accesses or sources well above the baseline, one day or several

@@ -6,6 +6,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "common/ratio.h"
+
 namespace scanscope {
 
 namespace {
@@ -22,13 +24,6 @@ std::string Hundredths(int64_t x100) { return fmt::format("{}.{:02d}", x100 / 10
 // "about 372": the per-point-per-day figure rounded half up to a whole number.
 uint64_t WholeFromHundredths(int64_t x100) { return static_cast<uint64_t>((x100 + 50) / 100); }
 
-std::string MonthName(unsigned month) {
-  static const char* kNames[] = {"January",   "February", "March",    "April",
-                                 "May",       "June",     "July",     "August",
-                                 "September", "October",  "November", "December"};
-  return kNames[(month - 1) % 12];
-}
-
 }  // namespace
 
 int64_t RoundedHundredths(uint64_t numerator, uint64_t denominator) {
@@ -37,14 +32,6 @@ int64_t RoundedHundredths(uint64_t numerator, uint64_t denominator) {
   // n = q*d + r, and round(100r / d) = (200r + d) / 2d with r < d.
   uint64_t q = numerator / denominator, r = numerator % denominator;
   return static_cast<int64_t>(q * 100 + (r * 200 + denominator) / (2 * denominator));
-}
-
-std::string Percent1(uint64_t part, uint64_t total) {
-  if (total == 0) return "0.0";
-  // Tenths of a percent, half up, in integers: round(1000 part / total).
-  uint64_t q = part / total, r = part % total;
-  uint64_t tenths = q * 1000 + (r * 2000 + total) / (2 * total);
-  return fmt::format("{}.{}", tenths / 10, tenths % 10);
 }
 
 std::string WithThousands(uint64_t v) {
@@ -167,14 +154,14 @@ std::string MonthStatsToText(const MonthStats& s) {
         continue;
       }
       out += fmt::format("  {:<12} {:>14} {:>6}% {:>12} {:>6}%\n", f.name,
-                         WithThousands(f.accesses), Percent1(f.accesses, s.accesses),
-                         WithThousands(f.sources), Percent1(f.sources, s.sources));
+                         WithThousands(f.accesses), FormatRatio(f.accesses, s.accesses),
+                         WithThousands(f.sources), FormatRatio(f.sources, s.sources));
     }
     if (v.size() > limit) {
       out += fmt::format("  {:<12} {:>14} {:>6}% {:>12} {:>6}%\n",
                          fmt::format("others ({})", v.size() - limit), WithThousands(rest_a),
-                         Percent1(rest_a, s.accesses), WithThousands(rest_s),
-                         Percent1(rest_s, s.sources));
+                         FormatRatio(rest_a, s.accesses), WithThousands(rest_s),
+                         FormatRatio(rest_s, s.sources));
     }
     out += "\n";
   };

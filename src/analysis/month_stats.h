@@ -2,7 +2,7 @@
 // The month's figures (the reference report's section 1 and the basis of
 // every chart): accesses, gross sources, points, per point per day, and the
 // breakdowns by port type, day and point. All are sums over source-day
-// blocks (DESIGN.md): accesses = sum(accesses), sources = count of
+// blocks (docs/design.md): accesses = sum(accesses), sources = count of
 // (source, day, point, port type) rows, so every breakdown adds up exactly.
 
 #include <cstdint>
@@ -50,10 +50,6 @@ int64_t RoundedHundredths(uint64_t numerator, uint64_t denominator);
 nlohmann::ordered_json MonthStatsToJson(const MonthStats& stats);
 // Human text that reads like the reference's first paragraph, then tables.
 std::string MonthStatsToText(const MonthStats& stats);
-
-// A ratio as DESIGN.md defines it: part/total in percent, rounded half up to
-// one decimal, exactly ("12.3"); "0.0" when total is 0.
-std::string Percent1(uint64_t part, uint64_t total);
 
 // 1234567 -> "1,234,567".
 std::string WithThousands(uint64_t v);

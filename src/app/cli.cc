@@ -5,19 +5,18 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.h"
+#include "common/version.h"
 
 namespace scanscope {
 
 namespace {
 
-void AddCommon(CLI::App* cmd, CommonArgs* common, bool needs_db) {
+void AddCommon(CLI::App* cmd, CommonArgs* common) {
   cmd->add_option("--config", common->config, "TOML config file (points, store, report)")
       ->check(CLI::ExistingFile);
-  auto* db = cmd->add_option("--db", common->db,
-                             "store: a SQLite file (created if missing) or "
-                             "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB[?...]");
-  (void)needs_db;
-  (void)db;
+  cmd->add_option("--db", common->db,
+                  "store: a SQLite file (created if missing) or "
+                  "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB[?...]");
 }
 
 }  // namespace
@@ -27,7 +26,7 @@ int RunCli(int argc, char** argv) {
       "scanscope: turns the unwanted, one-sided traffic hitting monitoring points into the "
       "month's exact figures"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "scanscope 0.1.0");
+  app.set_version_flag("--version", fmt::format("scanscope {}", kVersion));
 
   GenerateArgs gen;
   auto* g = app.add_subcommand("generate",
@@ -43,7 +42,7 @@ int RunCli(int argc, char** argv) {
   IngestArgs ing;
   auto* i =
       app.add_subcommand("ingest", "read captures or firewall logs of one point into the store");
-  AddCommon(i, &ing.common, true);
+  AddCommon(i, &ing.common);
   i->add_option("--point", ing.point, "monitoring point name")->required();
   i->add_option("--watch", ing.watch, "watched addresses: CIDR[,CIDR...] (default: from --config)");
   i->add_option("--description", ing.description, "point description (stored with the point)");
@@ -62,7 +61,7 @@ int RunCli(int argc, char** argv) {
   StatsArgs st;
   auto* s = app.add_subcommand(
       "stats", "the month's figures: accesses, sources, per point per day, breakdowns");
-  AddCommon(s, &st.common, true);
+  AddCommon(s, &st.common);
   s->add_option("--month", st.month, "YYYY-MM")->required();
   s->add_option("--tz", st.tz, "zone of the days (default: the config's report zone, else UTC)");
   s->add_flag("--json", st.json, "machine output");
@@ -70,7 +69,7 @@ int RunCli(int argc, char** argv) {
   FindingsArgs fi;
   auto* f = app.add_subcommand(
       "findings", "the month's peculiar accesses: surges, new ports, concentrations, falls");
-  AddCommon(f, &fi.common, true);
+  AddCommon(f, &fi.common);
   f->add_option("--month", fi.month, "YYYY-MM")->required();
   f->add_option("--tz", fi.tz, "zone of the days (default: the config's report zone, else UTC)");
   f->add_flag("--json", fi.json, "machine output");
@@ -79,7 +78,7 @@ int RunCli(int argc, char** argv) {
   auto* r = app.add_subcommand(
       "report",
       "write the month's report: index.html, report.md, report.json, charts/*.svg, *.csv");
-  AddCommon(r, &rp.common, true);
+  AddCommon(r, &rp.common);
   r->add_option("--month", rp.month, "YYYY-MM")->required();
   r->add_option("--tz", rp.tz, "zone of the days (default: the config's report zone, else UTC)");
   r->add_option("--lang", rp.lang, "language of the text (en)");
@@ -91,7 +90,7 @@ int RunCli(int argc, char** argv) {
 
   PointsArgs pt;
   auto* p = app.add_subcommand("points", "list the monitoring points in the store");
-  AddCommon(p, &pt.common, true);
+  AddCommon(p, &pt.common);
   p->add_flag("--json", pt.json, "machine output");
   p->add_flag("--status", pt.status,
               "the sensors' last reports: lag, spool depth, accesses today, drops");
@@ -162,8 +161,10 @@ int RunCli(int argc, char** argv) {
     if (f->parsed()) return RunFindings(fi);
     if (r->parsed()) return RunReport(rp);
   } catch (const std::exception& e) {
+    // Flags and settings were checked before the work began: what escapes
+    // now is a failure of the work.
     fmt::print(stderr, "scanscope: {}\n", e.what());
-    return 2;
+    return 1;
   }
   return 2;
 }

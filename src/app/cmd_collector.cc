@@ -13,6 +13,8 @@
 #include "app/commands.h"
 #include "app/context.h"
 #include "collector/collector_server.h"
+#include "common/host_port.h"
+#include "common/toml_file.h"
 
 namespace scanscope {
 
@@ -20,13 +22,10 @@ namespace {
 
 // The [[sensor]] tables of a sensors file.
 Result<std::vector<SensorCredential>> LoadSensors(const std::string& path) {
-  toml::table file;
-  try {
-    file = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument(
-        fmt::format("{}:{}: {}", path, e.source().begin.line, std::string(e.description())));
-  }
+  Result<toml::table> parsed = ParseTomlFile(path);
+  if (!parsed.ok()) return parsed.status();
+  const toml::table& file = *parsed;
+  SCANSCOPE_RETURN_IF_ERROR(RejectUnknownTomlKeys(path, file, "a sensors file", {"sensor"}));
   const toml::array* list = file["sensor"].as_array();
   if (list == nullptr || list->empty()) {
     return Status::InvalidArgument(path + ": no [[sensor]] tables");
@@ -36,6 +35,8 @@ Result<std::vector<SensorCredential>> LoadSensors(const std::string& path) {
     const toml::table* t = list->get(i)->as_table();
     std::string where = fmt::format("{}: sensor {}", path, i + 1);
     if (t == nullptr) return Status::InvalidArgument(where + ": not a table");
+    SCANSCOPE_RETURN_IF_ERROR(
+        RejectUnknownTomlKeys(path, *t, "a [[sensor]] table", {"point", "token_sha256", "watch"}));
     SensorCredential s;
     auto point = (*t)["point"].value<std::string>();
     if (!point || point->empty()) return Status::InvalidArgument(where + ": no point");
@@ -57,9 +58,8 @@ Result<std::vector<SensorCredential>> LoadSensors(const std::string& path) {
       watch = *v;
     }
     if (!watch.empty()) {
-      std::string error;
-      auto set = PrefixSet::Parse(watch, &error);
-      if (!set) return Status::InvalidArgument(where + ": watch: " + error);
+      auto set = PrefixSet::Parse(watch);
+      if (!set.ok()) return Status::InvalidArgument(where + ": watch: " + set.status().message());
       s.watched = *set;
     }
     out.push_back(std::move(s));
@@ -69,13 +69,13 @@ Result<std::vector<SensorCredential>> LoadSensors(const std::string& path) {
 
 // Fills the unset fields of *args from the collector's TOML file (flags win).
 Status ApplyConfig(const std::string& path, CollectorArgs* args) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument(
-        fmt::format("{}:{}: {}", path, e.source().begin.line, std::string(e.description())));
-  }
+  Result<toml::table> parsed = ParseTomlFile(path);
+  if (!parsed.ok()) return parsed.status();
+  const toml::table& t = *parsed;
+  SCANSCOPE_RETURN_IF_ERROR(RejectUnknownTomlKeys(
+      path, t, "the collector's settings",
+      {"db", "listen", "cert_file", "key_file", "sensors", "allow_plain", "max_batch_bytes",
+       "max_connections", "max_batches_per_second_per_sensor"}));
   auto str = [&](const char* key, std::string* field) {
     if (field->empty()) {
       if (auto v = t[key].value<std::string>()) *field = *v;
@@ -95,25 +95,6 @@ Status ApplyConfig(const std::string& path, CollectorArgs* args) {
   return Status::Ok();
 }
 
-// "HOST:PORT", "[v6]:PORT".
-bool SplitListen(const std::string& listen, std::string* host, int* port) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == listen.size()) return false;
-  *host = listen.substr(0, colon);
-  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
-    *host = host->substr(1, host->size() - 2);
-  }
-  if (host->empty()) return false;
-  try {
-    size_t used = 0;
-    *port = std::stoi(listen.substr(colon + 1), &used);
-    if (used != listen.size() - colon - 1 || *port < 0 || *port > 65535) return false;
-  } catch (...) {
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 int RunCollector(CollectorArgs args) {
@@ -127,9 +108,10 @@ int RunCollector(CollectorArgs args) {
   if (args.listen.empty()) return Fail("no --listen HOST:PORT given", 2);
   if (args.sensors.empty()) return Fail("no --sensors FILE given", 2);
   CollectorOptions options;
-  if (!SplitListen(args.listen, &options.host, &options.port)) {
-    return Fail("--listen " + args.listen + ": expected HOST:PORT", 2);
-  }
+  Result<HostPort> listen = ParseHostPort(args.listen);
+  if (!listen.ok()) return Fail("--listen " + listen.status().message(), 2);
+  options.host = listen->host;
+  options.port = listen->port;
   options.cert_file = args.cert_file;
   options.key_file = args.key_file;
   options.allow_plain = args.allow_plain;

@@ -38,9 +38,8 @@ Result<MonitoringPoint> ResolvePoint(const IngestArgs& args, const Config& confi
     }
   }
   if (!args.watch.empty()) {
-    std::string error;
-    auto set = PrefixSet::Parse(args.watch, &error);
-    if (!set) return Status::InvalidArgument("--watch: " + error);
+    auto set = PrefixSet::Parse(args.watch);
+    if (!set.ok()) return Status::InvalidArgument("--watch: " + set.status().message());
     point.watched = *set;
     known = true;
   }

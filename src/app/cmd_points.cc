@@ -9,17 +9,12 @@
 #include "analysis/month_stats.h"
 #include "app/commands.h"
 #include "app/context.h"
+#include "common/clock.h"
 #include "common/time_zone.h"
 
 namespace scanscope {
 
 namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // "42 s", "7 min", "3 h", "2 d": how long ago (or how far behind).
 std::string Age(int64_t ns) {

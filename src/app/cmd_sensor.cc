@@ -14,6 +14,7 @@
 
 #include "app/commands.h"
 #include "app/context.h"
+#include "common/toml_file.h"
 #include "sensor/sensor.h"
 #include "transport/collector_client.h"
 
@@ -43,13 +44,9 @@ class CollectorSender final : public BatchSender {
 // Reads sensor.toml into the args the flags left empty. Keys: the flags'
 // names, with '-' or '_' alike, at the top level or in a [sensor] table.
 Status MergeConfig(const std::string& path, SensorArgs* a) {
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument(fmt::format("{}:{}:{}: {}", path, e.source().begin.line,
-                                               e.source().begin.column, e.description()));
-  }
+  Result<toml::table> parsed = ParseTomlFile(path);
+  if (!parsed.ok()) return parsed.status();
+  const toml::table& root = *parsed;
   const toml::table* t = &root;
   if (const toml::table* s = root["sensor"].as_table()) t = s;
   for (const auto& entry : *t) {
@@ -164,9 +161,8 @@ int RunSensor(const SensorArgs& flags) {
 
   SensorOptions o;
   o.point = a.point;
-  std::string error;
-  auto watched = PrefixSet::Parse(a.watch, &error);
-  if (!watched) return Fail("--watch: " + error, 2);
+  auto watched = PrefixSet::Parse(a.watch);
+  if (!watched.ok()) return Fail("--watch: " + watched.status().message(), 2);
   o.watched = *watched;
   o.interface = a.interface;
   o.netfilter_log = a.netfilter_log;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "common/toml_file.h"
+
 namespace scanscope {
 
 const MonitoringPoint* Config::FindPoint(const std::string& name) const {
@@ -13,17 +15,19 @@ const MonitoringPoint* Config::FindPoint(const std::string& name) const {
 }
 
 Result<Config> LoadConfig(const std::string& path) {
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument(fmt::format("{}:{}:{}: {}", path, e.source().begin.line,
-                                               e.source().begin.column, e.description()));
-  }
+  Result<toml::table> parsed = ParseTomlFile(path);
+  if (!parsed.ok()) return parsed.status();
+  const toml::table& root = *parsed;
   Config config;
-  auto where = [&](const toml::node& n) {
-    return fmt::format("{}:{}", path, n.source().begin.line);
-  };
+  auto where = [&](const toml::node& n) { return TomlWhere(path, n); };
+  SCANSCOPE_RETURN_IF_ERROR(
+      RejectUnknownTomlKeys(path, root, "the settings file", {"store", "report", "point"}));
+  if (const toml::table* store = root["store"].as_table()) {
+    SCANSCOPE_RETURN_IF_ERROR(RejectUnknownTomlKeys(path, *store, "[store]", {"db", "timezones"}));
+  }
+  if (const toml::table* report = root["report"].as_table()) {
+    SCANSCOPE_RETURN_IF_ERROR(RejectUnknownTomlKeys(path, *report, "[report]", {"timezone"}));
+  }
   if (auto db = root["store"]["db"].value<std::string>()) config.db = *db;
   if (auto zones = root["store"]["timezones"].as_array()) {
     for (const toml::node& z : *zones) {
@@ -41,6 +45,8 @@ Result<Config> LoadConfig(const std::string& path) {
       const toml::table* t = n.as_table();
       if (t == nullptr)
         return Status::InvalidArgument(where(n) + ": 'point' must be [[point]] tables");
+      SCANSCOPE_RETURN_IF_ERROR(
+          RejectUnknownTomlKeys(path, *t, "a [[point]] table", {"name", "watch", "description"}));
       MonitoringPoint p;
       auto name = (*t)["name"].value<std::string>();
       if (!name || name->empty())
@@ -58,9 +64,11 @@ Result<Config> LoadConfig(const std::string& path) {
       } else if (auto s = (*t)["watch"].value<std::string>()) {
         watch_text = *s;
       }
-      std::string error;
-      auto set = PrefixSet::Parse(watch_text, &error);
-      if (!set) return Status::InvalidArgument(where(n) + ": point '" + p.name + "': " + error);
+      auto set = PrefixSet::Parse(watch_text);
+      if (!set.ok()) {
+        return Status::InvalidArgument(where(n) + ": point '" + p.name +
+                                       "': " + set.status().message());
+      }
       p.watched = *set;
       if (config.FindPoint(p.name)) {
         return Status::InvalidArgument(where(n) + ": point '" + p.name + "' defined twice");

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <limits>
 
+#include "common/hex.h"
+
 namespace scanscope::netfilter {
 
 int64_t LocalTimeConverter::ToUtcSeconds(int64_t local_seconds) {
@@ -39,26 +41,6 @@ bool ParseUint(std::string_view s, uint64_t max, uint64_t* v) {
     if (!IsDigit(c)) return false;
     r = r * 10 + static_cast<uint64_t>(c - '0');
     if (r > max) return false;
-  }
-  *v = r;
-  return true;
-}
-
-bool ParseHex32(std::string_view s, uint32_t* v) {
-  if (s.empty() || s.size() > 8) return false;
-  uint32_t r = 0;
-  for (char c : s) {
-    uint32_t d;
-    if (IsDigit(c)) {
-      d = static_cast<uint32_t>(c - '0');
-    } else if (c >= 'a' && c <= 'f') {
-      d = static_cast<uint32_t>(c - 'a' + 10);
-    } else if (c >= 'A' && c <= 'F') {
-      d = static_cast<uint32_t>(c - 'A' + 10);
-    } else {
-      return false;
-    }
-    r = (r << 4) | d;
   }
   *v = r;
   return true;

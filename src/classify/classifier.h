@@ -1,5 +1,5 @@
 #pragma once
-// Classify (DESIGN.md's access): is a decoded packet an inbound packet to a
+// Classify (docs/design.md's access): is a decoded packet an inbound packet to a
 // watched address that the watched host did not ask for? If so, which port
 // type, and the AccessRecord. Replies are recognised two ways: an ICMP/ICMPv6
 // error that quotes a packet the watched address sent is always a reply; and

@@ -18,10 +18,9 @@ IpAddress Ip(const char* text) {
 
 ClassifyOptions Watching(const char* prefixes) {
   ClassifyOptions o;
-  std::string error;
-  auto set = PrefixSet::Parse(prefixes, &error);
-  EXPECT_TRUE(set.has_value()) << error;
-  if (set) o.watched = *set;
+  auto set = PrefixSet::Parse(prefixes);
+  EXPECT_TRUE(set.ok()) << set.status().message();
+  if (set.ok()) o.watched = *set;
   return o;
 }
 

@@ -18,6 +18,8 @@
 #include <thread>
 
 #include "collector/ingest_queue.h"
+#include "common/clock.h"
+#include "common/hex.h"
 #include "transport/wire_batch.h"
 
 namespace scanscope {
@@ -29,30 +31,10 @@ std::array<uint8_t, 32> Sha256(std::string_view text) {
   return out;
 }
 
-std::string ToHex(const std::array<uint8_t, 32>& digest) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : digest) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
+std::string ToHex(const std::array<uint8_t, 32>& digest) { return EncodeHex(digest); }
 
 bool ParseSha256Hex(std::string_view hex, std::array<uint8_t, 32>* out) {
-  if (hex.size() != 64) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < 32; ++i) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return true;
+  return DecodeHex(hex, *out);
 }
 
 namespace {
@@ -338,10 +320,7 @@ struct CollectorServer::Impl {
           fmt::format("token of point {} may not report for point {}", sensor->point, point),
           &counters.wrong_point);
     }
-    int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-    auto done = queue->SubmitStatus(PointStatus{point, now, j["status"].dump()});
+    auto done = queue->SubmitStatus(PointStatus{point, NowNs(), j["status"].dump()});
     if (!done) {
       res.set_header("Retry-After", "1");
       return Refuse(req, res, 503, sensor->point, "stopping", &counters.busy);

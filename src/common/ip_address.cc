@@ -100,7 +100,7 @@ std::optional<Prefix> Prefix::Parse(std::string_view text) {
 
 std::string Prefix::ToString() const { return base_.ToString() + "/" + std::to_string(length()); }
 
-std::optional<PrefixSet> PrefixSet::Parse(std::string_view text, std::string* error) {
+Result<PrefixSet> PrefixSet::Parse(std::string_view text) {
   PrefixSet set;
   while (!text.empty()) {
     size_t comma = text.find(',');
@@ -110,18 +110,14 @@ std::optional<PrefixSet> PrefixSet::Parse(std::string_view text, std::string* er
     if (!item.empty()) {
       auto p = Prefix::Parse(item);
       if (!p) {
-        if (error) *error = "not an address or prefix: '" + std::string(item) + "'";
-        return std::nullopt;
+        return Status::InvalidArgument("not an address or prefix: '" + std::string(item) + "'");
       }
       set.Add(*p);
     }
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);
   }
-  if (set.empty()) {
-    if (error) *error = "no watched address given";
-    return std::nullopt;
-  }
+  if (set.empty()) return Status::InvalidArgument("no watched address given");
   return set;
 }
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
+
 namespace scanscope {
 
 class IpAddress {
@@ -91,8 +93,9 @@ class PrefixSet {
  public:
   PrefixSet() = default;
   explicit PrefixSet(std::vector<Prefix> prefixes) : prefixes_(std::move(prefixes)) {}
-  // Comma-separated prefixes; nullopt names the first bad one in *error.
-  static std::optional<PrefixSet> Parse(std::string_view text, std::string* error);
+  // Comma-separated prefixes. InvalidArgument names the first bad one, or
+  // says that none was given.
+  static Result<PrefixSet> Parse(std::string_view text);
   void Add(const Prefix& p) { prefixes_.push_back(p); }
   bool Contains(const IpAddress& a) const {
     for (const Prefix& p : prefixes_) {

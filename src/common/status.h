@@ -1,6 +1,6 @@
 #pragma once
 // Status and Result<T>: the error type of codecs, spool, transport and store
-// (STYLE.md's second tier). A Status is cheap to copy; OK carries no message.
+// (docs/style.md, second tier). A Status is cheap to copy; OK carries no message.
 
 #include <optional>
 #include <string>

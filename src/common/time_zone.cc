@@ -142,4 +142,11 @@ int32_t DayFinder::Refill(int64_t utc_ns) {
   return day_;
 }
 
+std::string_view MonthName(unsigned month) {
+  static constexpr std::string_view kNames[] = {"January",   "February", "March",    "April",
+                                                "May",       "June",     "July",     "August",
+                                                "September", "October",  "November", "December"};
+  return kNames[(month + 11) % 12];
+}
+
 }  // namespace scanscope

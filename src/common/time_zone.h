@@ -1,5 +1,5 @@
 #pragma once
-// Calendar days in a named IANA time zone (DESIGN.md's "day"): never the
+// Calendar days in a named IANA time zone (docs/design.md's "day"): never the
 // machine's local zone by accident. Times are UTC nanoseconds since the epoch;
 // days are counted from 1970-01-01 of the zone's own calendar.
 
@@ -41,6 +41,9 @@ struct Month {
   Month Next() const;
 };
 Result<Month> ParseMonth(std::string_view text);
+// "January" .. "December" for month 1..12 (English; other languages keep
+// their own names in their message catalogue).
+std::string_view MonthName(unsigned month);
 
 class TimeZone {
  public:

@@ -59,7 +59,7 @@ struct PacketSpec {
   uint8_t options = 0;  // TcpOptions for TCP
   Payload payload_kind = Payload::kNone;
   LinkDirection link = LinkDirection::kInbound;
-  bool access = false;     // an access by DESIGN.md's definition
+  bool access = false;     // an access by docs/design.md's definition
   uint32_t port_code = 0;  // PortType::Code() of an access (for events and filters)
 };
 

@@ -1,7 +1,7 @@
 // Tests of `scanscope generate`: the pcap files are read back by a small
 // reader written here (pcap, Ethernet, ARP, IPv4, IPv6, TCP, UDP, ICMP), not
 // by scanscope's decoder, and classified by this test's own reading of
-// DESIGN.md's "access".
+// docs/design.md's "access".
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 

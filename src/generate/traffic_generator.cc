@@ -47,8 +47,9 @@ enum Tag : uint64_t {
   kTagDayWeight,
 };
 
-constexpr int64_t kSecond = 1'000'000;  // microseconds
-constexpr int64_t kMilli = 1'000;
+// The generator's clock counts microseconds (pcap's resolution).
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+constexpr int64_t kMicrosPerMilli = 1'000;
 constexpr int kHeavySlots = 48;
 constexpr int kV6Slots = 128;
 // Fractions of base sessions: a heavy hitter, an IPv6 prober (IPv6 points),
@@ -99,11 +100,19 @@ struct Point {
   generate::PointLink link{};
 };
 
+// Whose network stack sends a prober's packets: it sets the TTL, the ephemeral
+// ports, the TCP options and window, and whether SYNs are retried.
+enum class ProberStack : uint8_t {
+  kWindows,
+  kLinux,
+  kRawScanner,  // a tool that writes its own packets (masscan, zmap)
+};
+
 // A source as the base traffic sees it this month.
 struct Prober {
   IpAddress address;
   uint64_t id = 0;
-  uint8_t os = 0;  // 0 Windows, 1 Linux, 2 raw scanner
+  ProberStack stack = ProberStack::kWindows;
   uint8_t hops = 12;
   bool multi_port = false;
   const PortEntry* primary = nullptr;
@@ -238,8 +247,10 @@ uint64_t SlotIdentity(uint64_t seed, uint64_t tag, uint64_t slot, int month_inde
 
 void FillProberTraits(Prober* p, const Plan& plan) {
   uint64_t id = p->id;
-  uint64_t os = (id >> 20) % 100;
-  p->os = os < 72 ? 0 : (os < 90 ? 1 : 2);
+  // 72% Windows, 18% Linux, 10% raw scanners.
+  uint64_t stack = (id >> 20) % 100;
+  p->stack = stack < 72 ? ProberStack::kWindows
+                        : (stack < 90 ? ProberStack::kLinux : ProberStack::kRawScanner);
   p->hops = static_cast<uint8_t>(8 + (id >> 28) % 20);
   p->multi_port = ((id >> 36) % 100) < 7;
   p->primary = &generate::PickPort(plan.port_cum, UnitFromBits(Mix64(id ^ 0xA11CE)));
@@ -266,18 +277,21 @@ struct SessionBuilder {
   std::vector<PacketSpec>& out;
 
   uint16_t EphemeralPort(const Prober& p) {
-    switch (p.os) {
-      case 0:
+    switch (p.stack) {
+      case ProberStack::kWindows:
         return static_cast<uint16_t>(rng.Range(1025, 4999));
-      case 1:
+      case ProberStack::kLinux:
         return static_cast<uint16_t>(rng.Range(32768, 60999));
-      default:
-        return static_cast<uint16_t>(rng.Range(1024, 65535));
+      case ProberStack::kRawScanner:
+        break;
     }
+    return static_cast<uint16_t>(rng.Range(1024, 65535));
   }
 
   uint8_t Ttl(const Prober& p) const {
-    int initial = p.os == 0 ? 128 : (p.os == 1 ? 64 : ((p.id >> 44) & 1 ? 255 : 64));
+    int initial = p.stack == ProberStack::kWindows
+                      ? 128
+                      : (p.stack == ProberStack::kLinux ? 64 : ((p.id >> 44) & 1 ? 255 : 64));
     return static_cast<uint8_t>(initial - p.hops);
   }
 
@@ -304,14 +318,17 @@ struct SessionBuilder {
     s.seq = static_cast<uint32_t>(rng.Next());
     s.tcp_flags = kTcpSyn;
     s.options = static_cast<uint8_t>(
-        p.os == 0 ? TcpOptions::kWindows : (p.os == 1 ? TcpOptions::kLinux : TcpOptions::kNone));
-    s.window = p.os == 0 ? 65535 : (p.os == 1 ? 5840 : 1024);
+        p.stack == ProberStack::kWindows
+            ? TcpOptions::kWindows
+            : (p.stack == ProberStack::kLinux ? TcpOptions::kLinux : TcpOptions::kNone));
+    s.window =
+        p.stack == ProberStack::kWindows ? 65535 : (p.stack == ProberStack::kLinux ? 5840 : 1024);
     out.push_back(s);
-    if (!retries || p.os == 2) return;
-    for (int64_t back : {3 * kSecond, 9 * kSecond}) {
+    if (!retries || p.stack == ProberStack::kRawScanner) return;
+    for (int64_t back : {3 * kMicrosPerSecond, 9 * kMicrosPerSecond}) {
       PacketSpec r = s;
-      r.time_us = t + back + rng.Range(0, 15 * kMilli);
-      r.ip_id = static_cast<uint16_t>(s.ip_id + (back == 3 * kSecond ? 1 : 2));
+      r.time_us = t + back + rng.Range(0, 15 * kMicrosPerMilli);
+      r.ip_id = static_cast<uint16_t>(s.ip_id + (back == 3 * kMicrosPerSecond ? 1 : 2));
       out.push_back(r);
     }
   }
@@ -349,9 +366,9 @@ struct SessionBuilder {
     PacketSpec s = Inbound(p, dst, t, PortType::Icmp());
     s.shape = Shape::kIcmpEcho;
     s.seq = (uint32_t{id} << 16) | seq;
-    bool welchia = p.os == 0 && (p.id >> 50) % 3 == 0;
+    bool welchia = p.stack == ProberStack::kWindows && (p.id >> 50) % 3 == 0;
     s.payload_kind = welchia ? Payload::kWelchiaPing : Payload::kWindowsPing;
-    s.payload = welchia ? 64 : (p.os == 0 ? 32 : 56);
+    s.payload = welchia ? 64 : (p.stack == ProberStack::kWindows ? 32 : 56);
     out.push_back(s);
   }
 
@@ -392,18 +409,19 @@ struct SessionBuilder {
                          : behavior == Behavior::kBrute ? 0.55
                                                         : 0.3;
           TcpAttempt(p, dst, port.port(), t, !single_packet && rng.Chance(retry));
-          int64_t gap = behavior == Behavior::kBrute ? rng.Range(2 * kSecond, 20 * kSecond)
-                                                     : rng.Range(150 * kMilli, 4 * kSecond);
+          int64_t gap = behavior == Behavior::kBrute
+                            ? rng.Range(2 * kMicrosPerSecond, 20 * kMicrosPerSecond)
+                            : rng.Range(150 * kMicrosPerMilli, 4 * kMicrosPerSecond);
           t += gap;
           break;
         }
         case PortKind::kUdp:
           UdpProbe(p, dst, port.port(), payload, t);
-          t += rng.Range(500 * kMilli, 40 * kSecond);
+          t += rng.Range(500 * kMicrosPerMilli, 40 * kMicrosPerSecond);
           break;
         default:
           Ping(p, dst, t, ping_id, static_cast<uint16_t>(a + 1));
-          t += kSecond + rng.Range(0, 20 * kMilli);
+          t += kMicrosPerSecond + rng.Range(0, 20 * kMicrosPerMilli);
           break;
       }
     }
@@ -454,7 +472,8 @@ struct SessionBuilder {
       int64_t t = 0;
       for (int i = 0; i < ports; ++i) {
         const PortEntry& e = generate::PickPort(plan.port_cum, rng.Unit());
-        t = Probe(p, dst, e, 1, t, /*single_packet=*/true) + rng.Range(10 * kMilli, kSecond);
+        t = Probe(p, dst, e, 1, t, /*single_packet=*/true) +
+            rng.Range(10 * kMicrosPerMilli, kMicrosPerSecond);
       }
       return;
     }
@@ -489,7 +508,7 @@ struct SessionBuilder {
     if (r >= kHeavyCum.back()) {  // a vertical scan over many ports
       while (out.size() - start < packets) {
         const PortEntry& e = generate::PickPort(plan.port_cum, rng.Unit());
-        t = Probe(p, dst, e, 1, t, true) + rng.Range(5 * kMilli, 300 * kMilli);
+        t = Probe(p, dst, e, 1, t, true) + rng.Range(5 * kMicrosPerMilli, 300 * kMicrosPerMilli);
       }
       return;
     }
@@ -503,7 +522,7 @@ struct SessionBuilder {
     Prober p;
     p.id = SlotIdentity(plan.options->seed, kTagV6, slot, plan.month_index, 12);
     p.address = generate::Ipv6SourceFromBits(p.id).address;
-    p.os = static_cast<uint8_t>(1 + (p.id >> 20) % 2);
+    p.stack = (p.id >> 20) % 2 == 0 ? ProberStack::kLinux : ProberStack::kRawScanner;
     p.hops = static_cast<uint8_t>(8 + (p.id >> 28) % 16);
     static const std::array<PortEntry, 7> kV6Ports = {{
         {PortType::Tcp(22), 1, Behavior::kBrute, Payload::kNone},
@@ -552,11 +571,11 @@ void Place(std::vector<PacketSpec>& session, int64_t start, int64_t end, Rng& rn
   int64_t duration = 0;
   for (const PacketSpec& s : session) duration = std::max(duration, s.time_us);
   int64_t span = end - start;
-  if (duration > span - 2 * kSecond) {  // squeeze an over-long session into the day
-    double f = static_cast<double>(span - 2 * kSecond) / static_cast<double>(duration);
+  if (duration > span - 2 * kMicrosPerSecond) {  // squeeze an over-long session into the day
+    double f = static_cast<double>(span - 2 * kMicrosPerSecond) / static_cast<double>(duration);
     for (PacketSpec& s : session)
       s.time_us = static_cast<int64_t>(static_cast<double>(s.time_us) * f);
-    duration = span - 2 * kSecond;
+    duration = span - 2 * kMicrosPerSecond;
   }
   double frac = DiurnalFraction(rng.Unit(), rng.Unit());
   int64_t t0 = start + static_cast<int64_t>(frac * static_cast<double>(span));
@@ -600,8 +619,8 @@ struct BackgroundBuilder {
     q.payload = 33;
     q.payload_kind = Payload::kDnsQuery;
     out.push_back(q);
-    PacketSpec r =
-        Make(resolver, host, rng.Range(4 * kMilli, 60 * kMilli), LinkDirection::kInbound);
+    PacketSpec r = Make(resolver, host, rng.Range(4 * kMicrosPerMilli, 60 * kMicrosPerMilli),
+                        LinkDirection::kInbound);
     r.shape = Shape::kUdp;
     r.sport = 53;
     r.dport = port;
@@ -615,7 +634,7 @@ struct BackgroundBuilder {
     IpAddress host = v6 ? point.host_v6 : point.host_v4;
     IpAddress server = v6 ? kWebServerV6 : kWebServerV4;
     auto port = static_cast<uint16_t>(rng.Range(49152, 65535));
-    int64_t rtt = rng.Range(15 * kMilli, 160 * kMilli);
+    int64_t rtt = rng.Range(15 * kMicrosPerMilli, 160 * kMicrosPerMilli);
     uint32_t cseq = static_cast<uint32_t>(rng.Next());
     uint32_t sseq = static_cast<uint32_t>(rng.Next());
     int64_t t = 0;
@@ -644,7 +663,7 @@ struct BackgroundBuilder {
     seg(true, kTcpAck, cseq + 518, sseq + 1401, 0, t += 150);
     seg(false, kTcpPsh | kTcpAck, sseq + 1401, cseq + 518, 620, t += 900);
     seg(true, kTcpAck, cseq + 518, sseq + 2021, 0, t += 120);
-    t += rng.Range(200 * kMilli, 20 * kSecond);
+    t += rng.Range(200 * kMicrosPerMilli, 20 * kMicrosPerSecond);
     seg(true, kTcpFin | kTcpAck, cseq + 518, sseq + 2021, 0, t);
     seg(false, kTcpFin | kTcpAck, sseq + 2021, cseq + 519, 0, t += rtt);
     seg(true, kTcpAck, cseq + 519, sseq + 2022, 0, t += 100);
@@ -671,8 +690,9 @@ struct BackgroundBuilder {
     q.payload = 48;
     q.payload_kind = Payload::kNtp;
     out.push_back(q);
-    PacketSpec e = Make(kNtpServerV4, point.host_v4, rng.Range(10 * kMilli, 90 * kMilli),
-                        LinkDirection::kInbound);
+    PacketSpec e =
+        Make(kNtpServerV4, point.host_v4, rng.Range(10 * kMicrosPerMilli, 90 * kMicrosPerMilli),
+             LinkDirection::kInbound);
     e.shape = Shape::kIcmpPortUnreachable;
     e.sport = 123;   // the quoted destination port
     e.dport = port;  // the quoted source port
@@ -914,8 +934,8 @@ Plan MakePlan(const GenerateOptions& o) {
       Rng r(HashOf({o.seed, kTagDayWeight, static_cast<uint64_t>(plan.month_index),
                     static_cast<uint64_t>(p.index), static_cast<uint64_t>(d)}));
       double noise = 0.85 + 0.3 * r.Unit() + (r.Chance(0.05) ? 0.25 : 0.0);
-      double hours =
-          static_cast<double>(plan.day_start_us[d + 1] - plan.day_start_us[d]) / (3600.0 * kSecond);
+      double hours = static_cast<double>(plan.day_start_us[d + 1] - plan.day_start_us[d]) /
+                     (3600.0 * kMicrosPerSecond);
       weights.push_back(p.weight * kWeekday[static_cast<size_t>((day + 3) % 7)] * noise * hours /
                         24.0);
     }
@@ -978,17 +998,18 @@ uint64_t AddEvents(Plan& plan, const Point& point, int day, uint64_t budget, Rng
       Prober p;
       p.address = e.source;
       p.id = Mix64(e.source.Low());
-      p.os = e.kind == EventKind::kNew ? 2 : 1;
+      p.stack = e.kind == EventKind::kNew ? ProberStack::kRawScanner : ProberStack::kLinux;
       p.hops = 14;
-      int64_t window_start = start + rng.Range(0, 10) * 3600 * kSecond;
-      int64_t window = rng.Range(4, 13) * 3600 * kSecond;
+      int64_t window_start = start + rng.Range(0, 10) * 3600 * kMicrosPerSecond;
+      int64_t window = rng.Range(4, 13) * 3600 * kMicrosPerSecond;
       while (added < want) {
         session.clear();
         int64_t t = rng.Range(0, window);
         b.Probe(p, b.Target(point), entry, static_cast<int>(rng.Range(1, 8)), 0, false);
         Truncate(session, want - added);
         for (PacketSpec& s : session) {
-          s.time_us = std::min(window_start + t + s.time_us, end - 1 - rng.Range(0, kSecond));
+          s.time_us =
+              std::min(window_start + t + s.time_us, end - 1 - rng.Range(0, kMicrosPerSecond));
           RecordEventPacket(e, s, day, point.index);
           day_specs.push_back(s);
         }

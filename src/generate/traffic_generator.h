@@ -7,7 +7,7 @@
 // - Deterministic: the same options give byte-identical files.
 // - Exactly `packets` packets are written in total, over all points, access
 //   and non-access packets alike; `accesses` of them are accesses by
-//   DESIGN.md's definition (what an ingest of the files must count).
+//   docs/design.md's definition (what an ingest of the files must count).
 // - Every timestamp lies inside the month's local days in `zone`, and each
 //   file is in time order.
 // - The source population and the points' addresses derive from `seed`, not

@@ -1,5 +1,5 @@
 #pragma once
-// AccessRecord: one access (DESIGN.md): an inbound packet to a watched address
+// AccessRecord: one access (docs/design.md): an inbound packet to a watched address
 // that the watched host did not ask for. The point it was seen at is carried
 // by the batch, not by each record.
 

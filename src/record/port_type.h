@@ -1,5 +1,5 @@
 #pragma once
-// PortType: how an access is classified by destination (DESIGN.md):
+// PortType: how an access is classified by destination (docs/design.md):
 // "445/tcp", "1026/udp", "ICMP" (ICMP and ICMPv6 alike), or "proto-47".
 
 #include <cstdint>

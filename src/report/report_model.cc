@@ -13,17 +13,14 @@
 #include <set>
 #include <unordered_map>
 
+#include "common/ratio.h"
 #include "report/palette.h"
 
 namespace scanscope {
 
 namespace {
 
-const char* const kMonthNames[] = {"January",   "February", "March",    "April",
-                                   "May",       "June",     "July",     "August",
-                                   "September", "October",  "November", "December"};
-
-std::string MonthName(const Month& m) { return kMonthNames[(m.month - 1) % 12]; }
+std::string MonthName(const Month& m) { return std::string(scanscope::MonthName(m.month)); }
 std::string ShortMonth(const Month& m) {
   return fmt::format("{} {}", std::string(MonthName(m)).substr(0, 3), m.year);
 }
@@ -181,13 +178,13 @@ ChartData ShareChart(const std::string& id, const std::string& title,
   for (const std::string& name : names) {
     c.categories.push_back(name);
     c.category_colors.push_back(ColorFor(name));
-    s.values.push_back(SharePercent(totals.at(name), total));
+    s.values.push_back(RatioPercent(totals.at(name), total));
     shown += totals.at(name);
   }
   if (shown < total) {
     c.categories.push_back("Others");
     c.category_colors.push_back(ColorFor("Others"));
-    s.values.push_back(SharePercent(total - shown, total));
+    s.values.push_back(RatioPercent(total - shown, total));
   }
   c.series.push_back(std::move(s));
   return c;
@@ -227,9 +224,9 @@ ChartData TrendShares(const std::string& id, const std::string& title,
       auto it = m.find(names[k]);
       uint64_t v = it == m.end() ? 0 : it->second;
       shown += v;
-      c.series[k].values.push_back(SharePercent(v, total));
+      c.series[k].values.push_back(RatioPercent(v, total));
     }
-    others.values.push_back(SharePercent(total - shown, total));
+    others.values.push_back(RatioPercent(total - shown, total));
     any_other = any_other || total > shown;
   }
   if (any_other) c.series.push_back(std::move(others));
@@ -246,14 +243,6 @@ std::string MonthTitle(const Month& month) {
   return fmt::format("{} {}", MonthName(month), month.year);
 }
 
-double SharePercent(uint64_t part, uint64_t total) {
-  if (total == 0) return 0;
-  // Half up to one decimal, in integers: round(1000 * part / total) / 10.
-  __uint128_t num = static_cast<__uint128_t>(part) * 2000 + total;
-  uint64_t tenths = static_cast<uint64_t>(num / (static_cast<__uint128_t>(total) * 2));
-  return static_cast<double>(tenths) / 10.0;
-}
-
 Result<ReportModel> BuildReportModel(Store& store, const Month& month, const TimeZone& zone,
                                      const ReportKnowledge& knowledge,
                                      const ReportOptions& options) {
@@ -266,7 +255,7 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
   r.geo_database = have_geo ? knowledge.geo_database : "";
   r.geo_attribution = have_geo ? knowledge.geo_attribution : "";
   r.geo_problem = have_geo ? "" : knowledge.geo_problem;
-  const std::string name = MonthName(month);
+  const std::string name(MonthName(month));
   const Month previous = month.Previous();
 
   auto stats = ComputeMonthStats(store, month, zone);

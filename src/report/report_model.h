@@ -4,7 +4,7 @@
 // the store. The renderers (report_writer.h) only lay it out, so HTML,
 // Markdown, JSON and CSV always agree.
 //
-// Figures are sums and counts over source-day rows (DESIGN.md): accesses =
+// Figures are sums and counts over source-day rows (docs/design.md): accesses =
 // sum(accesses), sources = count of (source, day, point, port type) rows, so
 // a breakdown by port type, area or day adds up to the month's totals.
 
@@ -139,9 +139,5 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
 
 // "May 2009".
 std::string MonthTitle(const Month& month);
-
-// A share in percent, rounded half up to one decimal (the reference's
-// ratios): 1234 of 10000 -> 12.3. 0 when total is 0.
-double SharePercent(uint64_t part, uint64_t total);
 
 }  // namespace scanscope

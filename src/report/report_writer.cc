@@ -13,6 +13,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/ratio.h"
+#include "common/version.h"
+
 namespace scanscope {
 
 namespace {
@@ -310,7 +313,7 @@ nlohmann::ordered_json ReportToJson(const ReportModel& m) {
   J j;
   j["report"] = {{"title", m.title},   {"month", m.month.ToString()},
                  {"period", m.period}, {"timezone", m.timezone},
-                 {"lang", m.lang},     {"generator", "scanscope 0.1.0"}};
+                 {"lang", m.lang},     {"generator", fmt::format("scanscope {}", kVersion)}};
   j["geo_database"] = m.geo_database.empty() ? J(nullptr) : J(m.geo_database);
   j["geo_attribution"] = m.geo_attribution.empty() ? J(nullptr) : J(m.geo_attribution);
   if (!m.geo_problem.empty()) j["geo_problem"] = m.geo_problem;
@@ -358,8 +361,8 @@ nlohmann::ordered_json ReportToJson(const ReportModel& m) {
                      {"area", a.name},
                      {"accesses", a.accesses},
                      {"sources", a.sources},
-                     {"accesses_percent", SharePercent(a.accesses, m.stats.accesses)},
-                     {"sources_percent", SharePercent(a.sources, m.stats.sources)}});
+                     {"accesses_percent", RatioPercent(a.accesses, m.stats.accesses)},
+                     {"sources_percent", RatioPercent(a.sources, m.stats.sources)}});
   }
   j["areas"] = areas;
   J peculiar = J::array();

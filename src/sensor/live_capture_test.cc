@@ -18,9 +18,8 @@ namespace {
 using namespace scanscope::testing;  // NOLINT: the packet builders
 
 PrefixSet Watch(const char* text) {
-  std::string err;
-  auto s = PrefixSet::Parse(text, &err);
-  EXPECT_TRUE(s) << err;
+  auto s = PrefixSet::Parse(text);
+  EXPECT_TRUE(s.ok()) << s.status().message();
   return *s;
 }
 

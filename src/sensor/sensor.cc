@@ -20,6 +20,7 @@
 
 #include "capture/netfilter_parse.h"
 #include "classify/classifier.h"
+#include "common/clock.h"
 #include "decode/decoder.h"
 #include "sensor/live_capture.h"
 #include "sensor/log_follower.h"
@@ -32,12 +33,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kFlushRecords = 4096;
-
-int64_t WallNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // What the capture thread counted, copied for the shipper's status reports.
 struct CaptureSnapshot {
@@ -210,7 +205,7 @@ std::string StatusJson(const SensorOptions& options, const std::string& spool_id
   j["input"] = options.interface.empty() ? options.netfilter_log : options.interface;
   j["spool_id"] = spool_id;
   j["started_at_ns"] = started_ns;
-  j["sent_at_ns"] = WallNs();
+  j["sent_at_ns"] = NowNs();
   j["newest_access_ns"] = c.newest_access_ns;
   j["spool_bytes"] = sp.bytes;
   j["spool_segments"] = sp.segments;
@@ -242,7 +237,7 @@ Status RunSensorUntil(const SensorOptions& options, BatchSender* sender,
   if (options.interface.empty() == options.netfilter_log.empty()) {
     return Status::InvalidArgument("sensor: give exactly one of an interface or a netfilter log");
   }
-  const int64_t started_ns = WallNs();
+  const int64_t started_ns = NowNs();
 
   // 1. Who to become, and the spool made theirs, while still root.
   std::optional<std::pair<uid_t, gid_t>> drop_to;

@@ -116,8 +116,7 @@ TEST(Sensor, FollowsRotatingLogAndShipsEachAccessOnce) {
   Append(log, "");
   SensorOptions o;
   o.point = "point-07";
-  std::string err;
-  o.watched = *PrefixSet::Parse("192.0.2.0/24", &err);
+  o.watched = *PrefixSet::Parse("192.0.2.0/24");
   o.netfilter_log = log;
   o.log_from_start = true;  // lines written before the follower opens the file count too
   o.spool_dir = dir.File("spool");

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/hex.h"
 #include "spool/segment_format.h"
 
 namespace scanscope {
@@ -84,29 +85,6 @@ Status WriteFileAtomic(const std::string& dir, const std::string& name, const st
   return sync ? FsyncPath(dir, true) : Status::Ok();
 }
 
-std::string Hex(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) out += fmt::format("{:02x}", c);
-  return out;
-}
-
-bool Unhex(std::string_view hex, std::string* out) {
-  if (hex.size() % 2 != 0) return false;
-  out->clear();
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return true;
-}
-
 // "0000000000000012.seg" -> 0x12; false for any other name.
 bool ParseSegmentName(const std::string& name, const char* suffix, uint64_t* seq) {
   size_t suffix_len = std::strlen(suffix);
@@ -162,7 +140,7 @@ Status Spool::Recover() {
     std::string text = *id;
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     std::string raw;
-    if (text.size() != 32 || !Unhex(text, &raw)) {
+    if (text.size() != 32 || !DecodeHex(text, &raw)) {
       return Status::Corruption(dir + "/" + kIdFile + ": not a spool id (32 hex digits)");
     }
     id_ = text;
@@ -171,7 +149,7 @@ Status Spool::Recover() {
     if (::getrandom(raw, sizeof(raw), 0) != static_cast<ssize_t>(sizeof(raw))) {
       return Errno("getrandom");
     }
-    id_ = Hex(std::string_view(raw, sizeof(raw)));
+    id_ = EncodeHex(std::string_view(raw, sizeof(raw)));
     SCANSCOPE_RETURN_IF_ERROR(WriteFileAtomic(dir, kIdFile, id_ + "\n", true));
   } else {
     return id.status();
@@ -196,7 +174,7 @@ Status Spool::Recover() {
         counters_.full_dropped_total = n;
       }
       std::string c;
-      if (key == "cursor" && Unhex(value, &c)) cursor_ = c;
+      if (key == "cursor" && DecodeHex(value, &c)) cursor_ = c;
     }
   }
   persisted_full_dropped_ = counters_.full_dropped_total;
@@ -266,7 +244,7 @@ Status Spool::WriteState(uint64_t next_seq, const std::string& cursor) {
   SCANSCOPE_RETURN_IF_ERROR(
       WriteFileAtomic(options_.dir, kStateFile,
                       fmt::format("next_seq {}\ncursor {}\nfull_dropped {}\n", next_seq,
-                                  Hex(cursor), counters_.full_dropped_total),
+                                  EncodeHex(cursor), counters_.full_dropped_total),
                       options_.sync));
   persisted_full_dropped_ = counters_.full_dropped_total;
   state_written_ns_ = Now();

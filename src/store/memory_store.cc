@@ -5,6 +5,8 @@
 #include <map>
 #include <tuple>
 
+#include "common/clock.h"
+
 namespace scanscope {
 namespace {
 
@@ -63,9 +65,7 @@ class MemoryWriter : public IngestWriter {
     entry.batch_id = info_.batch_id;
     entry.point = info_.point;
     entry.origin = info_.origin;
-    entry.ingested_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+    entry.ingested_at_ns = NowNs();
     entry.accesses = accesses;
     entry.summary_json = summary_json;
     state_->ledger.push_back(std::move(entry));

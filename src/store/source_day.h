@@ -1,5 +1,5 @@
 #pragma once
-// Source-days (DESIGN.md's storage model): one row per (day, point, port type,
+// Source-days (docs/design.md's storage model): one row per (day, point, port type,
 // source) with its access count and first and last seen. Every figure is a sum
 // or a count over these rows. Here: the in-memory aggregation an ingest builds
 // (SourceDayTable, the hot path), and the block layout backends store: per

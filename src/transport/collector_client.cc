@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/host_port.h"
+
 namespace scanscope {
 
 struct CollectorClient::Impl {
@@ -31,17 +33,12 @@ Status CheckUrl(const std::string& url, bool allow_plain) {
     return Status::InvalidArgument("collector URL " + url + " must start with https://");
   }
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  size_t colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) {
-    return Status::InvalidArgument("collector URL " + url + " must be https://HOST:PORT");
-  }
-  for (size_t i = colon + 1; i < rest.size(); ++i) {
-    if (rest[i] < '0' || rest[i] > '9') {
-      return Status::InvalidArgument("collector URL " + url + ": bad port");
-    }
-  }
   if (rest.find('/') != std::string::npos) {
     return Status::InvalidArgument("collector URL " + url + " must not have a path");
+  }
+  Result<HostPort> hp = ParseHostPort(rest);
+  if (!hp.ok()) {
+    return Status::InvalidArgument("collector URL " + url + ": " + hp.status().message());
   }
   return Status::Ok();
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Test support for the backend parity tests (issue 6): generate months with
+// Test support for the backend parity tests: generate months with
 // `scanscope generate`, ingest the same files into two stores, and collect
 // every output of `stats`, `points`, `findings` and `report` for a month, so
 // a test can require them byte-identical. `binary` is the scanscope binary.

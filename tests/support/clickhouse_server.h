@@ -1,7 +1,6 @@
 #pragma once
 // Test support: real ClickHouse servers (Debian's clickhouse-server, 18.16)
-// on loopback, for the ClickHouse backend's tests (issue 6,
-// docs/clickhouse.md).
+// on loopback, for the ClickHouse backend's tests (docs/clickhouse.md).
 //
 // Each server runs from a config written into its own temp dir: data, tmp,
 // user_files and format_schema paths, users.xml (user `default`, no

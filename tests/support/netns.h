@@ -1,6 +1,6 @@
 #pragma once
 // Test support: a small real network built from Linux network namespaces, for
-// the sensor and collector tests of issue 5 (docs/sensor-tests.md).
+// the sensor and collector tests (docs/sensor-tests.md).
 //
 //                 ns "wire": two bridges
 //   scanner  eth0 ─── scan ─┐

@@ -10,6 +10,9 @@
 #include <set>
 #include <thread>
 
+#include "common/clock.h"
+#include "common/hex.h"
+#include "common/host_port.h"
 #include "store/clickhouse/clickhouse_http.h"
 
 namespace scanscope {
@@ -104,12 +107,6 @@ std::string ColumnNames(std::string_view cols) {
   return names;
 }
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A fresh attempt id: random, never 0 (0 marks the default zones' rows).
 uint64_t NewAttempt() {
   static thread_local std::mt19937_64 rng([] {
@@ -126,13 +123,7 @@ std::string PercentDecode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size()) {
-      auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      int h = hex(s[i + 1]), l = hex(s[i + 2]);
+      int h = HexDigitValue(s[i + 1]), l = HexDigitValue(s[i + 2]);
       if (h >= 0 && l >= 0) {
         out.push_back(static_cast<char>(h * 16 + l));
         i += 2;
@@ -144,35 +135,12 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
-// "HOST:PORT" or "[V6]:PORT" (PORT optional: `default_port`).
-bool ParseHostPort(std::string_view text, int default_port, std::string* host, int* port) {
-  std::string_view port_text;
-  if (!text.empty() && text[0] == '[') {
-    size_t close = text.find(']');
-    if (close == std::string_view::npos) return false;
-    *host = std::string(text.substr(1, close - 1));
-    std::string_view rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest[0] != ':') return false;
-      port_text = rest.substr(1);
-    }
-  } else {
-    size_t colon = text.rfind(':');
-    *host = std::string(text.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = text.substr(colon + 1);
-  }
-  if (host->empty()) return false;
-  *port = default_port;
-  if (!port_text.empty()) {
-    int p = 0;
-    for (char c : port_text) {
-      if (c < '0' || c > '9') return false;
-      p = p * 10 + (c - '0');
-      if (p > 65535) return false;
-    }
-    if (p == 0) return false;
-    *port = p;
-  }
+// "HOST:PORT" or "[V6]:PORT" (PORT optional: `default_port`; 0 refused).
+bool ParseNodeAddress(std::string_view text, int default_port, std::string* host, int* port) {
+  Result<HostPort> hp = ParseHostPort(text, default_port);
+  if (!hp.ok() || hp->port == 0) return false;
+  *host = hp->host;
+  *port = hp->port;
   return true;
 }
 
@@ -622,13 +590,12 @@ Result<std::vector<MonitoringPoint>> ClickHouseStore::Points() {
     std::string_view watched = r.String();
     p.description = std::string(r.String());
     if (r.failed()) break;
-    std::string error;
-    auto set = PrefixSet::Parse(watched, &error);
-    if (!set && !watched.empty()) {
+    auto set = PrefixSet::Parse(watched);
+    if (!set.ok() && !watched.empty()) {
       return Status::Corruption(Where() + ": table points, point " + p.name +
-                                ": bad watched prefixes: " + error);
+                                ": bad watched prefixes: " + set.status().message());
     }
-    if (set) p.watched = *set;
+    if (set.ok()) p.watched = *set;
     out.push_back(std::move(p));
   }
   if (r.failed()) return Status::Corruption(Where() + ": bad answer from table points");
@@ -1042,7 +1009,7 @@ Result<ClickHouseOptions> ParseClickHouseUrl(std::string_view url) {
     o.user = PercentDecode(cred.substr(0, colon));
     o.password = colon == std::string_view::npos ? "" : PercentDecode(cred.substr(colon + 1));
   }
-  if (!ParseHostPort(authority, 8123, &o.host, &o.port)) return bad("bad HOST:PORT");
+  if (!ParseNodeAddress(authority, 8123, &o.host, &o.port)) return bad("bad HOST:PORT");
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view kv = query.substr(0, amp);
@@ -1063,7 +1030,7 @@ Result<ClickHouseOptions> ParseClickHouseUrl(std::string_view url) {
       while (!list.empty()) {
         size_t comma = list.find(',');
         std::pair<std::string, int> node;
-        if (!ParseHostPort(list.substr(0, comma), 8123, &node.first, &node.second)) {
+        if (!ParseNodeAddress(list.substr(0, comma), 8123, &node.first, &node.second)) {
           return bad("bad node '" + std::string(list.substr(0, comma)) + "'");
         }
         o.node_http.push_back(node);

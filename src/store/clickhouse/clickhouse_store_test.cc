@@ -41,8 +41,7 @@ AccessRecord Rec(int64_t t, uint32_t src, PortType port = PortType::Tcp(445)) {
 }
 
 MonitoringPoint Point(const std::string& name) {
-  std::string error;
-  return MonitoringPoint{name, *PrefixSet::Parse("192.0.2.1", &error), "test " + name};
+  return MonitoringPoint{name, *PrefixSet::Parse("192.0.2.1"), "test " + name};
 }
 
 Status Ingest(Store& store, const std::string& batch, const std::string& point,

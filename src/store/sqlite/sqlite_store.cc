@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "common/clock.h"
 #include "store/raw_chunk.h"
 #include "store/sqlite/sqlite_db.h"
 
@@ -41,12 +42,6 @@ CREATE TABLE ledger(batch_id TEXT PRIMARY KEY, point TEXT NOT NULL, origin TEXT 
                     ingested_at INTEGER NOT NULL, accesses INTEGER NOT NULL,
                     summary_json TEXT NOT NULL);
 )sql";
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class SqliteWriter;
 
@@ -382,13 +377,12 @@ Result<std::vector<MonitoringPoint>> SqliteStore::Points() {
   while ((rc = s.Step()) == SQLITE_ROW) {
     MonitoringPoint p;
     p.name = std::string(s.Text(0));
-    std::string error;
-    auto watched = PrefixSet::Parse(s.Text(1), &error);
-    if (!watched && !s.Text(1).empty()) {
+    auto watched = PrefixSet::Parse(s.Text(1));
+    if (!watched.ok() && !s.Text(1).empty()) {
       return Status::Corruption(db_.path() + ": table points, point " + p.name +
-                                ": bad watched prefixes: " + error);
+                                ": bad watched prefixes: " + watched.status().message());
     }
-    if (watched) p.watched = *watched;
+    if (watched.ok()) p.watched = *watched;
     p.description = std::string(s.Text(2));
     out.push_back(std::move(p));
   }
