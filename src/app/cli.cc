@@ -96,7 +96,7 @@ int RunCli(int argc, char** argv) {
               "the sensors' last reports: lag, spool depth, accesses today, drops");
   p->add_flag("--batches", pt.batches,
               "every committed batch (the ledger): id, point, origin, time, accesses");
-  p->add_option("--point", pt.point, "with --batches: only this point's batches");
+  p->add_option("--point", pt.point, "only this point (in the list, --status and --batches)");
 
   CollectorArgs co;
   auto* c = app.add_subcommand(

@@ -105,12 +105,7 @@ int PrintStatus(const PointsArgs& args, const Config& config, Store* store,
 // scanscope points --batches: the ledger, one committed batch a line,
 // oldest first. An operator asks it whether a sensor's batch arrived; the
 // id is the sensor's <point>/<spool id>/<segment> or an ingest's file name.
-int PrintBatches(const PointsArgs& args, Store* store, const std::vector<MonitoringPoint>& points) {
-  if (!args.point.empty() &&
-      std::none_of(points.begin(), points.end(),
-                   [&](const MonitoringPoint& p) { return p.name == args.point; })) {
-    return Fail(fmt::format("no point {} in this store", args.point), 2);
-  }
+int PrintBatches(const PointsArgs& args, Store* store) {
   auto ledger = store->Ledger();
   if (!ledger.ok()) return Fail(ledger.status().message());
   std::vector<const LedgerEntry*> rows;
@@ -157,8 +152,14 @@ int RunPoints(const PointsArgs& args) {
   if (!store.ok()) return Fail(store.status().message());
   auto points = (*store)->Points();
   if (!points.ok()) return Fail(points.status().message());
+  if (!args.point.empty()) {  // --point narrows every listing to that point
+    auto it = std::find_if(points->begin(), points->end(),
+                           [&](const MonitoringPoint& p) { return p.name == args.point; });
+    if (it == points->end()) return Fail(fmt::format("no point {} in this store", args.point), 2);
+    *points = {*it};
+  }
   if (args.status) return PrintStatus(args, *config, store->get(), *points);
-  if (args.batches) return PrintBatches(args, store->get(), *points);
+  if (args.batches) return PrintBatches(args, store->get());
   auto ledger = (*store)->Ledger();
   if (!ledger.ok()) return Fail(ledger.status().message());
   struct Ingested {
