@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "analysis/baselines.h"
+#include "analysis/findings_english.h"
 #include "store/memory_store.h"
 
 namespace scanscope {
