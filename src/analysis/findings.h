@@ -103,16 +103,23 @@ struct FindingOptions {
   double new_period_share = 0.1;  // its period: the days with >= this share of its peak day
 
   // concentration: one source (or one point) made the rise.
-  double concentration_share = 0.5;    // one source >= this share of the run's excess accesses
-  double concentration_floor = 0.004;  // ... and >= this x F, or
-  int concentration_repeat_days = 2;   // ... when it is the day's largest source on this many
-  double concentration_repeat_factor = 0.5;  // days or more, >= this x concentration_floor x F
-  double concentration_top =
-      2;  // a hot day: its largest source >= this x the month's usual largest
-  double concentration_lift = 0.5;  // ... and the port rose by >= this x that source's excess
-                                    // over the usual largest
-  double point_share = 0.75;        // one point >= this share of a surge's accesses: concentration
-  int point_min_points = 3;         // ... judged only with at least this many points in the month
+  // One source made >= concentration_share of a run's excess accesses and
+  // sent >= concentration_floor x F, or >= concentration_repeat_factor x
+  // that when it was the day's largest source on concentration_repeat_days
+  // days or more.
+  double concentration_share = 0.5;
+  double concentration_floor = 0.004;
+  int concentration_repeat_days = 2;
+  double concentration_repeat_factor = 0.5;
+  // A hot day: its largest source >= concentration_top x the month's usual
+  // largest (and >= day_floor x F), and the port rose by >=
+  // concentration_lift x that source's excess over the usual largest.
+  double concentration_top = 2;
+  double concentration_lift = 0.5;
+  // One point: the days' busiest points hold >= point_share of a run's
+  // accesses, judged only with point_min_points points or more in the month.
+  double point_share = 0.75;
+  int point_min_points = 3;
 
   // fall: a large port well below its baseline for several days.
   double fall_level = 0.008;  // a port that may fall: baseline daily >= this x F / days
