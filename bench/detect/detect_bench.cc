@@ -13,7 +13,7 @@
 // and shape; quiet months none. docs/findings.md states the threshold of
 // "what an analyst would call out" that the goals apply to.
 //
-// Usage: detect_bench [--months N] [--quiet N] [--seed N]
+// Usage: detect_bench [--months N] [--quiet N] [--seed N] [--verbose 1]
 
 #include <fmt/format.h>
 
@@ -153,299 +153,415 @@ double SurgeProfile(const Event& e, int d) {
   return 0;
 }
 
-// One month: background plus `event_count` events (0: a quiet month).
-MonthCase BuildMonth(uint64_t seed, int event_count) {
-  Rng rng(seed);
-  MonthCase mc;
-  Month month = *ParseMonth(fmt::format("{:04d}-{:02d}", 2009 + rng.Range(0, 5), rng.Range(1, 12)));
-  const int m = month.days, span = kHistoryDays + m;
-  const int32_t first_day = month.first_day - kHistoryDays;
-  const double u = rng.LogUniform(150, 1500);  // accesses per point per day
-  std::array<double, kPoints> weight{};
-  for (double& w : weight) w = 0.55 + 1.3 * rng.Unit();
-  double wsum = 0;
-  for (double w : weight) wsum += w;
-  for (double& w : weight) w *= kPoints / wsum;
-  static constexpr std::array<double, 7> kWeekday = {1.03, 1.04, 1.03, 1.02, 0.99, 0.93, 0.96};
+// The weekday rhythm, Monday first.
+constexpr std::array<double, 7> kWeekday = {1.03, 1.04, 1.03, 1.02, 0.99, 0.93, 0.96};
+constexpr int kTailPorts = 300;  // random high ports sharing kTailShare of the traffic
+constexpr double kTailShare = 0.05;
 
-  std::vector<PortShare> mix = BaseMix();
-  std::set<uint32_t> used;
-  for (const auto& p : mix) used.insert(p.port.Code());
-  // The random tail: 300 high ports sharing 5% of the traffic, Zipf-like.
+// The events' ports, by kind (a new event draws a port never used).
+constexpr std::array<PortType, 7> kSurgePorts = {
+    PortType::Tcp(2967), PortType::Tcp(5900), PortType::Tcp(8080), PortType::Tcp(4899),
+    PortType::Udp(1434), PortType::Udp(5060), PortType::Tcp(3306)};
+constexpr std::array<PortType, 4> kConcentrationPorts = {PortType::Tcp(22), PortType::Tcp(23),
+                                                         PortType::Tcp(3389), PortType::Tcp(80)};
+constexpr std::array<PortType, 5> kFallPorts = {PortType::Udp(1026), PortType::Udp(1027),
+                                                PortType::Tcp(135), PortType::Tcp(139),
+                                                PortType::Tcp(1433)};
+// Heavy hitters' ports and their weights in percent (the last takes the rest).
+constexpr std::array<std::pair<PortType, int>, 6> kHeavy = {{{PortType::Tcp(445), 40},
+                                                             {PortType::Tcp(22), 15},
+                                                             {PortType::Tcp(1433), 10},
+                                                             {PortType::Icmp(), 11},
+                                                             {PortType::Tcp(135), 12},
+                                                             {PortType::Tcp(3389), 12}}};
+
+// What an analyst would call out (docs/findings.md), as shares of the
+// month's accesses: the events the goals apply to.
+constexpr double kNotableSurge = 0.003;  // a surge adds this much (and doubles the port)
+constexpr double kNotableNew = 0.001;
+constexpr double kNotableConcentration = 0.005;         // one source adds this much,
+constexpr double kNotableConcentrationRepeat = 0.0025;  // ... or this on 2 days or more
+constexpr double kNotableFallPort = 0.01;               // a port of this share of the traffic
+constexpr double kNotableFallDrop = 0.6;                // ... losing this much
+constexpr int kNotableFallDays = 4;                     // ... for this many days or more
+
+// One month's background: its calendar, traffic level, points and ports.
+struct Background {
+  Month month;
+  double u = 0;                          // accesses per point per day
+  std::array<double, kPoints> weight{};  // the points' weights, mean 1
+  std::vector<PortShare> mix;            // the reference's ports, the tail, then new events' ports
+  std::set<uint32_t> used;               // codes of the reference's ports and the tail
+  std::vector<double> phase, period;     // each port's slow drift (reference's and tail)
+};
+
+PortType RandomHighPort(Rng& rng) {
+  return rng.Chance(0.6) ? PortType::Tcp(static_cast<uint16_t>(rng.Range(1025, 65535)))
+                         : PortType::Udp(static_cast<uint16_t>(rng.Range(1025, 65535)));
+}
+
+// The random tail: kTailPorts high ports sharing kTailShare, Zipf-like.
+void AddTail(Rng& rng, Background* b) {
+  const size_t base = b->mix.size();
   std::vector<double> tail_w;
   double tail_sum = 0;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < kTailPorts; ++i) {
     PortType port;
     do {
-      port = rng.Chance(0.6) ? PortType::Tcp(static_cast<uint16_t>(rng.Range(1025, 65535)))
-                             : PortType::Udp(static_cast<uint16_t>(rng.Range(1025, 65535)));
-    } while (used.count(port.Code()));
-    used.insert(port.Code());
+      port = RandomHighPort(rng);
+    } while (b->used.count(port.Code()));
+    b->used.insert(port.Code());
     tail_w.push_back(1.0 / std::pow(i + 1.0, 0.8));
     tail_sum += tail_w.back();
-    mix.push_back({port, 0});
+    b->mix.push_back({port, 0});
   }
-  for (size_t i = 0; i < tail_w.size(); ++i) mix[21 + i].share = 0.05 * tail_w[i] / tail_sum;
-  const size_t n_ports = mix.size();
-  // Slow drifts per port: +-12% with a period of 240-540 days.
-  std::vector<double> phase(n_ports), period(n_ports);
-  for (size_t i = 0; i < n_ports; ++i) {
-    phase[i] = rng.Unit() * 2 * M_PI;
-    period[i] = rng.Range(240, 540);
+  for (size_t i = 0; i < tail_w.size(); ++i) {
+    b->mix[base + i].share = kTailShare * tail_w[i] / tail_sum;
   }
+}
 
-  // Events.
-  static const std::array<PortType, 7> kSurgePorts = {
-      PortType::Tcp(2967), PortType::Tcp(5900), PortType::Tcp(8080), PortType::Tcp(4899),
-      PortType::Udp(1434), PortType::Udp(5060), PortType::Tcp(3306)};
-  static const std::array<PortType, 4> kConcPorts = {PortType::Tcp(22), PortType::Tcp(23),
-                                                     PortType::Tcp(3389), PortType::Tcp(80)};
-  static const std::array<PortType, 5> kFallPorts = {PortType::Udp(1026), PortType::Udp(1027),
-                                                     PortType::Tcp(135), PortType::Tcp(139),
-                                                     PortType::Tcp(1433)};
-  std::set<uint32_t> event_ports;
-  for (int k = 0; k < event_count; ++k) {
-    Event e;
-    e.kind = static_cast<FindingKind>(rng.Range(0, 3));
-    for (int tries = 0; tries < 20; ++tries) {
-      switch (e.kind) {
-        case FindingKind::kSurge:
-          e.port = kSurgePorts[static_cast<size_t>(rng.Range(0, 6))];
-          break;
-        case FindingKind::kNew:
-          e.port = rng.Chance(0.6) ? PortType::Tcp(static_cast<uint16_t>(rng.Range(1025, 65535)))
-                                   : PortType::Udp(static_cast<uint16_t>(rng.Range(1025, 65535)));
-          if (used.count(e.port.Code())) continue;
-          break;
-        case FindingKind::kConcentration:
-          e.port = kConcPorts[static_cast<size_t>(rng.Range(0, 3))];
-          break;
-        case FindingKind::kFall:
-          e.port = kFallPorts[static_cast<size_t>(rng.Range(0, 4))];
-          break;
-      }
-      if (!event_ports.count(e.port.Code())) break;
-    }
-    if (event_ports.count(e.port.Code())) continue;
-    event_ports.insert(e.port.Code());
-    e.source_id = rng.Next() | 1;
-    switch (e.kind) {
-      case FindingKind::kSurge: {
-        int r = rng.Range(0, 9);
-        e.shape = r < 5   ? Shape::kBurst
-                  : r < 7 ? Shape::kSlowRise
-                  : r < 9 ? Shape::kWeekend
-                          : Shape::kOneDay;
-        if (e.shape == Shape::kBurst) {
-          e.first = rng.Range(0, m - 6);
-          e.last = std::min(m - 1, e.first + rng.Range(3, 12));
-        } else if (e.shape == Shape::kSlowRise) {
-          e.first = rng.Range(0, m - 10);
-          e.last = std::min(m - 1, e.first + rng.Range(8, 16));
-        } else if (e.shape == Shape::kWeekend) {
-          int d = rng.Range(0, m - 2);
-          while ((month.first_day + d + 3) % 7 != 5 && d < m - 2) ++d;  // a Saturday
-          e.first = d;
-          e.last = std::min(m - 1, d + 1);
-        } else {
-          e.first = e.last = rng.Range(0, m - 1);
-        }
-        e.level = rng.LogUniform(0.003, 0.2);
-        int n = rng.Chance(0.6) ? kPoints : rng.Range(3, kPoints);
-        std::vector<int> all(kPoints);
-        for (int i = 0; i < kPoints; ++i) all[static_cast<size_t>(i)] = i;
-        for (int i = 0; i < n; ++i) {
-          std::swap(all[static_cast<size_t>(i)],
-                    all[static_cast<size_t>(rng.Range(i, kPoints - 1))]);
-          e.points.push_back(all[static_cast<size_t>(i)]);
-        }
+Background DrawBackground(Rng& rng) {
+  Background b;
+  b.month = *ParseMonth(fmt::format("{:04d}-{:02d}", 2009 + rng.Range(0, 5), rng.Range(1, 12)));
+  b.u = rng.LogUniform(150, 1500);
+  for (double& w : b.weight) w = 0.55 + 1.3 * rng.Unit();
+  double wsum = 0;
+  for (double w : b.weight) wsum += w;
+  for (double& w : b.weight) w *= kPoints / wsum;
+  b.mix = BaseMix();
+  for (const auto& p : b.mix) b.used.insert(p.port.Code());
+  AddTail(rng, &b);
+  // Slow drifts per port: +-12% with a period of 240-540 days.
+  const size_t n_ports = b.mix.size();
+  b.phase.resize(n_ports);
+  b.period.resize(n_ports);
+  for (size_t i = 0; i < n_ports; ++i) {
+    b.phase[i] = rng.Unit() * 2 * M_PI;
+    b.period[i] = rng.Range(240, 540);
+  }
+  return b;
+}
+
+// An event's port, from its kind's list (new: a port never used), not one
+// another event of the month has (`taken`); false when 20 draws found none.
+bool DrawEventPort(Rng& rng, const std::set<uint32_t>& used, const std::set<uint32_t>& taken,
+                   Event* e) {
+  for (int tries = 0; tries < 20; ++tries) {
+    switch (e->kind) {
+      case FindingKind::kSurge:
+        e->port = kSurgePorts[static_cast<size_t>(rng.Range(0, 6))];
         break;
-      }
       case FindingKind::kNew:
-        e.first = rng.Range(0, m * 2 / 3);
-        e.last = std::min(m - 1, e.first + rng.Range(0, 9));
-        e.level = rng.LogUniform(0.01, 0.8);
-        e.point = rng.Range(0, kPoints - 1);
-        e.sources = rng.Chance(0.7) ? 1 : rng.Range(2, 3);
+        e->port = RandomHighPort(rng);
+        if (used.count(e->port.Code())) continue;
         break;
       case FindingKind::kConcentration:
-        e.first = rng.Range(0, m - 1);
-        e.last = std::min(m - 1, e.first + rng.Range(0, 2));
-        e.level = rng.LogUniform(0.1, 3.0);
-        e.point = rng.Range(0, kPoints - 1);
+        e->port = kConcentrationPorts[static_cast<size_t>(rng.Range(0, 3))];
         break;
       case FindingKind::kFall:
-        e.first = rng.Range(5, m - 6);
-        e.last = rng.Chance(0.5) ? m - 1 : std::min(m - 1, e.first + rng.Range(4, 9));
-        e.drop = 0.2 + 0.75 * rng.Unit();
+        e->port = kFallPorts[static_cast<size_t>(rng.Range(0, 4))];
         break;
     }
-    mc.events.push_back(e);
+    if (!taken.count(e->port.Code())) break;
   }
-  for (const Event& e : mc.events) {
-    if (e.kind == FindingKind::kNew) mix.push_back({e.port, 0});
+  return !taken.count(e->port.Code());
+}
+
+// A surge's shape, days, size and points.
+void DrawSurge(Rng& rng, const Month& month, Event* e) {
+  const int m = month.days;
+  int r = rng.Range(0, 9);
+  e->shape = r < 5   ? Shape::kBurst
+             : r < 7 ? Shape::kSlowRise
+             : r < 9 ? Shape::kWeekend
+                     : Shape::kOneDay;
+  if (e->shape == Shape::kBurst) {
+    e->first = rng.Range(0, m - 6);
+    e->last = std::min(m - 1, e->first + rng.Range(3, 12));
+  } else if (e->shape == Shape::kSlowRise) {
+    e->first = rng.Range(0, m - 10);
+    e->last = std::min(m - 1, e->first + rng.Range(8, 16));
+  } else if (e->shape == Shape::kWeekend) {
+    int d = rng.Range(0, m - 2);
+    while ((month.first_day + d + 3) % 7 != 5 && d < m - 2) ++d;  // a Saturday
+    e->first = d;
+    e->last = std::min(m - 1, d + 1);
+  } else {
+    e->first = e->last = rng.Range(0, m - 1);
+  }
+  e->level = rng.LogUniform(0.003, 0.2);
+  int n = rng.Chance(0.6) ? kPoints : rng.Range(3, kPoints);
+  std::vector<int> all(kPoints);
+  for (int i = 0; i < kPoints; ++i) all[static_cast<size_t>(i)] = i;
+  for (int i = 0; i < n; ++i) {
+    std::swap(all[static_cast<size_t>(i)], all[static_cast<size_t>(rng.Range(i, kPoints - 1))]);
+    e->points.push_back(all[static_cast<size_t>(i)]);
+  }
+}
+
+// An event's days, size and place, by kind.
+void DrawEventShape(Rng& rng, const Month& month, Event* e) {
+  const int m = month.days;
+  switch (e->kind) {
+    case FindingKind::kSurge:
+      DrawSurge(rng, month, e);
+      break;
+    case FindingKind::kNew:
+      e->first = rng.Range(0, m * 2 / 3);
+      e->last = std::min(m - 1, e->first + rng.Range(0, 9));
+      e->level = rng.LogUniform(0.01, 0.8);
+      e->point = rng.Range(0, kPoints - 1);
+      e->sources = rng.Chance(0.7) ? 1 : rng.Range(2, 3);
+      break;
+    case FindingKind::kConcentration:
+      e->first = rng.Range(0, m - 1);
+      e->last = std::min(m - 1, e->first + rng.Range(0, 2));
+      e->level = rng.LogUniform(0.1, 3.0);
+      e->point = rng.Range(0, kPoints - 1);
+      break;
+    case FindingKind::kFall:
+      e->first = rng.Range(5, m - 6);
+      e->last = rng.Chance(0.5) ? m - 1 : std::min(m - 1, e->first + rng.Range(4, 9));
+      e->drop = 0.2 + 0.75 * rng.Unit();
+      break;
+  }
+}
+
+// Up to `count` events on distinct ports; the new ones' ports join the mix.
+std::vector<Event> DrawEvents(Rng& rng, int count, Background* b) {
+  std::vector<Event> events;
+  std::set<uint32_t> taken;
+  for (int k = 0; k < count; ++k) {
+    Event e;
+    e.kind = static_cast<FindingKind>(rng.Range(0, 3));
+    if (!DrawEventPort(rng, b->used, taken, &e)) continue;
+    taken.insert(e.port.Code());
+    e.source_id = rng.Next() | 1;
+    DrawEventShape(rng, b->month, &e);
+    events.push_back(e);
+  }
+  for (const Event& e : events) {
+    if (e.kind == FindingKind::kNew) b->mix.push_back({e.port, 0});
+  }
+  return events;
+}
+
+// Builds every port's series over the history and the month, day by day:
+// at each point the background, heavy hitters, then the events. Records
+// what each event added (removed, for a fall) in its `added`.
+class SeriesBuilder {
+ public:
+  SeriesBuilder(Rng& rng, const Background& b, std::vector<Event>* events)
+      : rng_(rng), b_(b), events_(*events), span_(kHistoryDays + b.month.days) {
+    series_.resize(b.mix.size());
+    for (size_t k = 0; k < b.mix.size(); ++k) {
+      series_[k].port = b.mix[k].port;
+      series_[k].days.resize(static_cast<size_t>(span_));
+      index_[b.mix[k].port.Code()] = k;
+    }
+    expected_.assign(static_cast<size_t>(span_) * b.mix.size(), 0);
   }
 
-  // Build the series.
-  std::vector<PortSeries> series(mix.size());
-  for (size_t i = 0; i < mix.size(); ++i) {
-    series[i].port = mix[i].port;
-    series[i].days.resize(static_cast<size_t>(span));
+  void Build() {
+    for (int i = 0; i < span_; ++i) Day(i);
   }
-  std::map<uint32_t, size_t> index;
-  for (size_t i = 0; i < mix.size(); ++i) index[mix[i].port.Code()] = i;
-  std::vector<double> port_day_expected(static_cast<size_t>(span) * mix.size(), 0);
-  static const std::array<std::pair<PortType, int>, 6> kHeavy = {{{PortType::Tcp(445), 40},
-                                                                  {PortType::Tcp(22), 15},
-                                                                  {PortType::Tcp(1433), 10},
-                                                                  {PortType::Icmp(), 11},
-                                                                  {PortType::Tcp(135), 12},
-                                                                  {PortType::Tcp(3389), 12}}};
-  for (int i = 0; i < span; ++i) {
-    const int32_t day = first_day + i;
-    const int md = i - kHistoryDays;  // month day index (negative in history)
-    std::vector<uint64_t> point_acc(mix.size() * kPoints, 0);
-    auto add = [&](size_t port, int point, uint64_t accesses, uint64_t sources, uint64_t top,
-                   uint64_t id = 0) {
-      DayCell& c = series[port].days[static_cast<size_t>(i)];
-      c.accesses += accesses;
-      c.sources += sources;
-      if (top > c.top_source_accesses) {
-        c.top_source_accesses = top;
-        c.top_source_id = id ? id : (rng.Next() | 1);
-      }
-      point_acc[port * kPoints + static_cast<size_t>(point)] += accesses;
-    };
+  std::vector<PortSeries>& series() { return series_; }
+  // The background's expected accesses of mix port k on series day i (all points).
+  double Expected(int i, size_t k) const {
+    return expected_[static_cast<size_t>(i) * b_.mix.size() + k];
+  }
+  size_t Index(PortType port) const { return index_.at(port.Code()); }
+
+ private:
+  void Day(int i) {
+    day_ = i;
+    point_accesses_.assign(b_.mix.size() * kPoints, 0);
+    const int32_t day = b_.month.first_day - kHistoryDays + i;
     for (int p = 0; p < kPoints; ++p) {
-      double noise = 0.85 + 0.3 * rng.Unit() + (rng.Chance(0.05) ? 0.25 : 0.0);
+      double noise = 0.85 + 0.3 * rng_.Unit() + (rng_.Chance(0.05) ? 0.25 : 0.0);
       double factor =
-          weight[static_cast<size_t>(p)] * kWeekday[static_cast<size_t>((day + 3) % 7)] * noise;
-      for (size_t k = 0; k < mix.size(); ++k) {
-        if (mix[k].share == 0) continue;
-        double share = mix[k].share * (1 + 0.12 * std::sin(2 * M_PI * day / period[k] + phase[k]));
-        double expected = u * factor * share;
-        port_day_expected[static_cast<size_t>(i) * mix.size() + k] += expected;
-        double keep = 1;
-        for (Event& e : mc.events) {
-          if (e.kind == FindingKind::kFall && e.port == mix[k].port && md >= e.first &&
-              md <= e.last) {
-            keep = 1 - e.drop;
-          }
+          b_.weight[static_cast<size_t>(p)] * kWeekday[static_cast<size_t>((day + 3) % 7)] * noise;
+      BackgroundAt(p, day, factor);
+      HeavyHittersAt(p, factor);
+      EventsAt(p);
+    }
+    for (size_t k = 0; k < b_.mix.size(); ++k) {
+      uint64_t best = 0;
+      for (int p = 0; p < kPoints; ++p) {
+        best = std::max(best, point_accesses_[k * kPoints + static_cast<size_t>(p)]);
+      }
+      series_[k].days[static_cast<size_t>(i)].top_point_accesses = best;
+    }
+  }
+
+  int MonthDay() const { return day_ - kHistoryDays; }  // negative in the history
+
+  void Add(size_t port, int point, uint64_t accesses, uint64_t sources, uint64_t top,
+           uint64_t id = 0) {
+    DayCell& c = series_[port].days[static_cast<size_t>(day_)];
+    c.accesses += accesses;
+    c.sources += sources;
+    if (top > c.top_source_accesses) {
+      c.top_source_accesses = top;
+      c.top_source_id = id ? id : (rng_.Next() | 1);
+    }
+    point_accesses_[port * kPoints + static_cast<size_t>(point)] += accesses;
+  }
+
+  // The share of port k's sessions a fall event keeps today (1: all).
+  double Kept(size_t k) const {
+    double keep = 1;
+    for (const Event& e : events_) {
+      if (e.kind == FindingKind::kFall && e.port == b_.mix[k].port && MonthDay() >= e.first &&
+          MonthDay() <= e.last) {
+        keep = 1 - e.drop;
+      }
+    }
+    return keep;
+  }
+
+  // Sessions of ~3.1 accesses on every port of the mix, by its drifting share.
+  void BackgroundAt(int p, int32_t day, double factor) {
+    for (size_t k = 0; k < b_.mix.size(); ++k) {
+      if (b_.mix[k].share == 0) continue;
+      double share =
+          b_.mix[k].share * (1 + 0.12 * std::sin(2 * M_PI * day / b_.period[k] + b_.phase[k]));
+      double expected = b_.u * factor * share;
+      expected_[static_cast<size_t>(day_) * b_.mix.size() + k] += expected;
+      const double keep = Kept(k);
+      uint64_t sessions = rng_.Poisson(expected / 3.1);
+      uint64_t acc = 0, src = 0, top = 0, lost = 0;
+      for (uint64_t s = 0; s < sessions; ++s) {
+        uint64_t a = rng_.SessionAccesses();
+        if (keep < 1 && !rng_.Chance(keep)) {
+          lost += a;
+          continue;
         }
-        uint64_t sessions = rng.Poisson(expected / 3.1);
-        uint64_t acc = 0, src = 0, top = 0, lost = 0;
+        acc += a;
+        ++src;
+        top = std::max(top, a);
+      }
+      for (Event& e : events_) {
+        if (e.kind == FindingKind::kFall && e.port == b_.mix[k].port) {
+          e.added -= static_cast<double>(lost);
+        }
+      }
+      if (acc) Add(k, p, acc, src, top);
+    }
+  }
+
+  // Heavy hitters: one source, up to about one average point-day.
+  void HeavyHittersAt(int p, double factor) {
+    uint64_t heavy = rng_.Poisson(b_.u * factor * 0.004 / 3.1);
+    for (uint64_t h = 0; h < heavy; ++h) {
+      int r = rng_.Range(0, 99), which = 0, cum = 0;
+      for (; which < 5; ++which) {
+        cum += kHeavy[static_cast<size_t>(which)].second;
+        if (r < cum) break;
+      }
+      auto a = static_cast<uint64_t>(b_.u * (0.05 + std::min(1.0, 0.02 / rng_.UnitPositive())));
+      Add(Index(kHeavy[static_cast<size_t>(which)].first), p, a, 1, a);
+    }
+  }
+
+  // The surge, new and concentration events of this point-day.
+  void EventsAt(int p) {
+    const int md = MonthDay();
+    for (Event& e : events_) {
+      if (md < e.first || md > e.last || e.kind == FindingKind::kFall) continue;
+      size_t k = Index(e.port);
+      if (e.kind == FindingKind::kSurge) {
+        if (std::find(e.points.begin(), e.points.end(), p) == e.points.end()) continue;
+        double want = b_.u * e.level * SurgeProfile(e, md) * b_.weight[static_cast<size_t>(p)] *
+                      (0.8 + 0.4 * rng_.Unit());
+        uint64_t sessions = rng_.Poisson(want / 3.1);
+        uint64_t acc = 0, top = 0;
         for (uint64_t s = 0; s < sessions; ++s) {
-          uint64_t a = rng.SessionAccesses();
-          if (keep < 1 && !rng.Chance(keep)) {
-            lost += a;
-            continue;
-          }
+          uint64_t a = rng_.SessionAccesses();
           acc += a;
-          ++src;
           top = std::max(top, a);
         }
-        for (Event& e : mc.events) {
-          if (e.kind == FindingKind::kFall && e.port == mix[k].port)
-            e.added -= static_cast<double>(lost);
-        }
-        if (acc) add(k, p, acc, src, top);
+        Add(k, p, acc, sessions, top);
+        e.added += static_cast<double>(acc);
+      } else {
+        if (p != e.point) continue;
+        auto want = static_cast<uint64_t>(b_.u * e.level * (0.7 + 0.6 * rng_.Unit()) + 1);
+        int n = e.kind == FindingKind::kNew ? e.sources : 1;
+        uint64_t top = (want + static_cast<uint64_t>(n) - 1) / static_cast<uint64_t>(n);
+        Add(k, p, want, static_cast<uint64_t>(n), top, e.source_id);
+        e.added += static_cast<double>(want);
       }
-      // Heavy hitters: one source, up to about one average point-day.
-      uint64_t heavy = rng.Poisson(u * factor * 0.004 / 3.1);
-      for (uint64_t h = 0; h < heavy; ++h) {
-        int r = rng.Range(0, 99), which = 0, cum = 0;
-        for (; which < 5; ++which) {
-          cum += kHeavy[static_cast<size_t>(which)].second;
-          if (r < cum) break;
-        }
-        auto a = static_cast<uint64_t>(u * (0.05 + std::min(1.0, 0.02 / rng.UnitPositive())));
-        add(index[kHeavy[static_cast<size_t>(which)].first.Code()], p, a, 1, a);
-      }
-      // Events at this point-day.
-      for (Event& e : mc.events) {
-        if (md < e.first || md > e.last || e.kind == FindingKind::kFall) continue;
-        size_t k = index[e.port.Code()];
-        if (e.kind == FindingKind::kSurge) {
-          if (std::find(e.points.begin(), e.points.end(), p) == e.points.end()) continue;
-          double want = u * e.level * SurgeProfile(e, md) * weight[static_cast<size_t>(p)] *
-                        (0.8 + 0.4 * rng.Unit());
-          uint64_t sessions = rng.Poisson(want / 3.1);
-          uint64_t acc = 0, top = 0;
-          for (uint64_t s = 0; s < sessions; ++s) {
-            uint64_t a = rng.SessionAccesses();
-            acc += a;
-            top = std::max(top, a);
-          }
-          add(k, p, acc, sessions, top);
-          e.added += static_cast<double>(acc);
-        } else {
-          if (p != e.point) continue;
-          auto want = static_cast<uint64_t>(u * e.level * (0.7 + 0.6 * rng.Unit()) + 1);
-          int n = e.kind == FindingKind::kNew ? e.sources : 1;
-          uint64_t top = (want + static_cast<uint64_t>(n) - 1) / static_cast<uint64_t>(n);
-          add(k, p, want, static_cast<uint64_t>(n), top, e.source_id);
-          e.added += static_cast<double>(want);
-        }
-      }
-    }
-    for (size_t k = 0; k < mix.size(); ++k) {
-      uint64_t best = 0;
-      for (int p = 0; p < kPoints; ++p)
-        best = std::max(best, point_acc[k * kPoints + static_cast<size_t>(p)]);
-      series[k].days[static_cast<size_t>(i)].top_point_accesses = best;
     }
   }
-  FindingInput& in = mc.input;
+
+  Rng& rng_;
+  const Background& b_;
+  std::vector<Event>& events_;
+  const int span_;
+  std::vector<PortSeries> series_;
+  std::map<uint32_t, size_t> index_;  // port type code -> mix and series index
+  std::vector<double> expected_;
+  int day_ = 0;                           // the series day being built
+  std::vector<uint64_t> point_accesses_;  // [port * kPoints + point], that day
+};
+
+// The detector's input: the ports with any access, and the month's totals.
+FindingInput ToInput(const Month& month, std::vector<PortSeries>* series) {
+  FindingInput in;
   in.month = month;
   in.history_days = kHistoryDays;
   in.history_days_with_data = kHistoryDays;
   in.points = kPoints;
-  for (auto& s : series) {
+  for (auto& s : *series) {
     uint64_t total = 0;
     for (const DayCell& c : s.days) total += c.accesses;
-    for (int d = 0; d < m; ++d) {
+    for (int d = 0; d < month.days; ++d) {
       in.month_accesses += s.days[static_cast<size_t>(kHistoryDays + d)].accesses;
       in.month_sources += s.days[static_cast<size_t>(kHistoryDays + d)].sources;
     }
     if (total) in.ports.push_back(std::move(s));
   }
+  return in;
+}
 
-  // Ground truth: what an analyst would call out (docs/findings.md).
+// Ground truth: whether each event is one an analyst would call out.
+void MarkNotable(const Background& b, const SeriesBuilder& built, const FindingInput& in,
+                 std::vector<Event>* events) {
   const double f = static_cast<double>(in.month_accesses);
-  for (Event& e : mc.events) {
-    size_t k = index[e.port.Code()];
-    double expected = 0, observed = 0;  // over the event's days, all points
-    int days = e.last - e.first + 1;
-    for (int d = e.first; d <= e.last; ++d) {
-      expected += port_day_expected[static_cast<size_t>(kHistoryDays + d) * mix.size() + k];
-    }
-    for (const PortSeries& s : in.ports) {
-      if (s.port == e.port) {
-        for (int d = e.first; d <= e.last; ++d) {
-          observed += static_cast<double>(s.days[static_cast<size_t>(kHistoryDays + d)].accesses);
-        }
-      }
-    }
+  for (Event& e : *events) {
+    const size_t k = built.Index(e.port);
+    const int days = e.last - e.first + 1;
+    double expected = 0;  // the background over the event's days, all points
+    for (int d = e.first; d <= e.last; ++d) expected += built.Expected(kHistoryDays + d, k);
     switch (e.kind) {
       case FindingKind::kSurge:
-        // Adds at least 0.3% of the month, and at least doubles the port on its days.
-        e.notable = e.added >= 0.003 * f && e.added >= expected;
+        e.notable = e.added >= kNotableSurge * f && e.added >= expected;
         break;
       case FindingKind::kNew:
-        e.notable = e.added >= 0.001 * f;
+        e.notable = e.added >= kNotableNew * f;
         break;
       case FindingKind::kConcentration:
-        // One source adding at least 0.5% of the month's accesses to a port
-        // (0.25% when it came back on 2 days or more).
-        e.notable = e.added >= (days >= 2 ? 0.0025 : 0.005) * f;
-        (void)observed;
+        e.notable =
+            e.added >= (days >= 2 ? kNotableConcentrationRepeat : kNotableConcentration) * f;
         break;
       case FindingKind::kFall:
-        // A port of at least 1% of the traffic losing at least 60%, for 4 days or more.
-        e.notable = mix[k].share >= 0.01 && e.drop >= 0.6 && days >= 4;
+        e.notable = b.mix[k].share >= kNotableFallPort && e.drop >= kNotableFallDrop &&
+                    days >= kNotableFallDays;
         break;
     }
   }
+}
+
+// One month: background plus `event_count` events (0: a quiet month).
+MonthCase BuildMonth(uint64_t seed, int event_count) {
+  Rng rng(seed);
+  Background b = DrawBackground(rng);
+  MonthCase mc;
+  mc.events = DrawEvents(rng, event_count, &b);
+  SeriesBuilder built(rng, b, &mc.events);
+  built.Build();
+  mc.input = ToInput(b.month, &built.series());
+  MarkNotable(b, built, mc.input, &mc.events);
   return mc;
 }
 
@@ -468,28 +584,33 @@ struct Tally {
   int quiet_months = 0, quiet_false = 0, quiet_max = 0;
 };
 
-void Score(const MonthCase& mc, const std::vector<Detection>& found, bool strict, Tally* t) {
-  const int32_t first = mc.input.month.first_day;
-  if (mc.events.empty()) {
-    if (g_verbose && strict) {
-      for (const Detection& x : found) {
-        fmt::print("  quiet false {} {} {}..{}\n", FindingKindName(x.kind), x.port.ToString(),
-                   FormatDay(x.first), FormatDay(x.last));
-      }
+// A quiet month: every detection is false.
+void ScoreQuiet(const std::vector<Detection>& found, bool strict, Tally* t) {
+  if (g_verbose && strict) {
+    for (const Detection& x : found) {
+      fmt::print("  quiet false {} {} {}..{}\n", FindingKindName(x.kind), x.port.ToString(),
+                 FormatDay(x.first), FormatDay(x.last));
     }
-    ++t->quiet_months;
-    t->quiet_false += static_cast<int>(found.size());
-    t->quiet_max = std::max(t->quiet_max, static_cast<int>(found.size()));
-    return;
   }
-  auto overlaps = [&](const Event& e, const Detection& x) {
-    return x.port == e.port && x.first <= first + e.last + 1 && x.last >= first + e.first - 1;
-  };
+  ++t->quiet_months;
+  t->quiet_false += static_cast<int>(found.size());
+  t->quiet_max = std::max(t->quiet_max, static_cast<int>(found.size()));
+}
+
+// A detection matches an event on its port that it overlaps (+-1 day).
+bool Overlaps(const MonthCase& mc, const Event& e, const Detection& x) {
+  const int32_t first = mc.input.month.first_day;
+  return x.port == e.port && x.first <= first + e.last + 1 && x.last >= first + e.first - 1;
+}
+
+// Recall and delay: each event found by a compatible detection, or not.
+void ScoreEvents(const MonthCase& mc, const std::vector<Detection>& found, bool strict, Tally* t) {
+  const int32_t first = mc.input.month.first_day;
   for (const Event& e : mc.events) {
     auto k = static_cast<size_t>(e.kind);
     int best = -1;
     for (const Detection& x : found) {
-      if (overlaps(e, x) && Compatible(e.kind, x.kind, strict)) {
+      if (Overlaps(mc, e, x) && Compatible(e.kind, x.kind, strict)) {
         int delay = std::max(0, x.alarm - (first + e.first));
         if (best < 0 || delay < best) best = delay;
       }
@@ -510,11 +631,17 @@ void Score(const MonthCase& mc, const std::vector<Detection>& found, bool strict
       if (best >= 0) ++t->small_recalled[k];
     }
   }
+}
+
+// Precision: each detection true (a notable event it matches), false, or
+// not counted (it only overlaps sub-threshold events).
+void ScoreDetections(const MonthCase& mc, const std::vector<Detection>& found, bool strict,
+                     Tally* t) {
   for (const Detection& x : found) {
     auto k = static_cast<size_t>(x.kind);
     bool hit = false, ignore = false;
     for (const Event& e : mc.events) {
-      if (!overlaps(e, x)) continue;
+      if (!Overlaps(mc, e, x)) continue;
       if (!e.notable) {
         ignore = true;
       } else if (Compatible(e.kind, x.kind, strict)) {
@@ -532,6 +659,15 @@ void Score(const MonthCase& mc, const std::vector<Detection>& found, bool strict
       }
     }
   }
+}
+
+void Score(const MonthCase& mc, const std::vector<Detection>& found, bool strict, Tally* t) {
+  if (mc.events.empty()) {
+    ScoreQuiet(found, strict, t);
+    return;
+  }
+  ScoreEvents(mc, found, strict, t);
+  ScoreDetections(mc, found, strict, t);
 }
 
 std::vector<Detection> FromFindings(const std::vector<Finding>& v) {
@@ -590,78 +726,95 @@ double Calibrate(const std::vector<MonthCase>& quiet, const std::vector<double>&
   return grid.back();
 }
 
-int Main(int argc, char** argv) {
-  int months = 300, quiet = 100, calibration = 40;
+struct Args {
+  int months = 300;      // event months
+  int quiet = 100;       // quiet months
+  int calibration = 40;  // quiet months to calibrate the baselines on
   uint64_t seed = 1;
+};
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--months")) months = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--quiet")) quiet = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--months")) a.months = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--quiet")) a.quiet = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--verbose")) g_verbose = argv[i + 1][0] == '1';
-    if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
+    if (!std::strcmp(argv[i], "--seed")) a.seed = std::strtoull(argv[i + 1], nullptr, 10);
   }
-  fmt::print(
-      "bench-detect: {} event months (1-4 events each), {} quiet months, {} quiet months "
-      "to calibrate the baselines; 10 points, 56 days of history; seed {}\n",
-      months, quiet, calibration, seed);
-  std::vector<MonthCase> calib;
-  for (int i = 0; i < calibration; ++i)
-    calib.push_back(BuildMonth(seed * 1'000'003 + 900'000 + static_cast<uint64_t>(i), 0));
+  return a;
+}
+
+// A published baseline run as published (a calibrated threshold only) or
+// gated by scanscope's minimum daily size (day_floor x the month's accesses).
+struct BaselineRun {
+  std::string name;
+  bool gated;
+  double dshield = 0, up = 0, down = 0;  // calibrated thresholds
+  Tally ds, gn;
+};
+
+double Gate(const FindingInput& in, bool gated) {
+  return gated ? FindingOptions().day_floor * static_cast<double>(in.month_accesses) : 0.0;
+}
+
+// DShield's threshold, and GreyNoise's up and down thresholds, each the
+// smallest with at most one false alarm per quiet month (up and down each
+// get half of that budget).
+void CalibrateBaseline(const std::vector<MonthCase>& calib, BaselineRun* b) {
   std::vector<double> grid, down_grid;
   for (double x = 0.5; x < 1e7; x *= 1.15) grid.push_back(x);
   for (double x = 0.3; x < 1.0; x += 0.02) down_grid.push_back(x);
-  // Each baseline twice: as published (a calibrated threshold only) and
-  // gated by scanscope's minimum daily size (day_floor x the month's accesses).
-  const FindingOptions defaults;
-  auto gate = [&](const FindingInput& in, bool gated) {
-    return gated ? defaults.day_floor * static_cast<double>(in.month_accesses) : 0.0;
+  b->dshield = Calibrate(calib, grid, [&](const FindingInput& in, double x) {
+    return DShieldAlarms(in, x, Gate(in, b->gated));
+  });
+  auto only = [](std::vector<BaselineAlarm> v, bool fall) {
+    std::erase_if(v,
+                  [&](const BaselineAlarm& a) { return (a.kind == FindingKind::kFall) != fall; });
+    return v;
   };
-  struct Baseline {
-    std::string name;
-    bool gated;
-    double dshield = 0, up = 0, down = 0;
-    Tally ds, gn;
-  };
-  std::vector<Baseline> baselines = {{"as published", false},
-                                     {"with scanscope's minimum size", true}};
-  for (Baseline& b : baselines) {
-    b.dshield = Calibrate(calib, grid, [&](const FindingInput& in, double x) {
-      return DShieldAlarms(in, x, gate(in, b.gated));
-    });
-    // Up and down each get half of the budget of one false alarm per quiet month.
-    auto only = [](std::vector<BaselineAlarm> v, bool fall) {
-      std::erase_if(v,
-                    [&](const BaselineAlarm& a) { return (a.kind == FindingKind::kFall) != fall; });
-      return v;
-    };
-    b.up = Calibrate(calib, grid, [&](const FindingInput& in, double x) {
-      auto v = only(GreyNoiseAlarms(in, x, 2.0, gate(in, b.gated)), false);
-      v.resize(v.size() * 2);
-      return v;
-    });
-    b.down = Calibrate(calib, down_grid, [&](const FindingInput& in, double x) {
-      auto v = only(GreyNoiseAlarms(in, 1e18, x, gate(in, b.gated)), true);
-      v.resize(v.size() * 2);
-      return v;
-    });
-    fmt::print(
-        "calibrated on quiet months ({}): DShield trend score >= {:.1f}; GreyNoise trend "
-        ">= {:.2f} or <= -{:.2f}\n",
-        b.name, b.dshield, b.up, b.down);
+  b->up = Calibrate(calib, grid, [&](const FindingInput& in, double x) {
+    auto v = only(GreyNoiseAlarms(in, x, 2.0, Gate(in, b->gated)), false);
+    v.resize(v.size() * 2);
+    return v;
+  });
+  b->down = Calibrate(calib, down_grid, [&](const FindingInput& in, double x) {
+    auto v = only(GreyNoiseAlarms(in, 1e18, x, Gate(in, b->gated)), true);
+    v.resize(v.size() * 2);
+    return v;
+  });
+  fmt::print(
+      "calibrated on quiet months ({}): DShield trend score >= {:.1f}; GreyNoise trend "
+      ">= {:.2f} or <= -{:.2f}\n",
+      b->name, b->dshield, b->up, b->down);
+}
+
+int Main(int argc, char** argv) {
+  const Args args = ParseArgs(argc, argv);
+  fmt::print(
+      "bench-detect: {} event months (1-4 events each), {} quiet months, {} quiet months "
+      "to calibrate the baselines; {} points, {} days of history; seed {}\n",
+      args.months, args.quiet, args.calibration, kPoints, kHistoryDays, args.seed);
+  std::vector<MonthCase> calib;
+  for (int i = 0; i < args.calibration; ++i) {
+    calib.push_back(BuildMonth(args.seed * 1'000'003 + 900'000 + static_cast<uint64_t>(i), 0));
   }
+  std::vector<BaselineRun> baselines = {{"as published", false},
+                                        {"with scanscope's minimum size", true}};
+  for (BaselineRun& b : baselines) CalibrateBaseline(calib, &b);
 
   Tally ours;
-  for (int i = 0; i < months + quiet; ++i) {
-    uint64_t s = seed * 1'000'003 + static_cast<uint64_t>(i);
-    MonthCase mc = BuildMonth(s, i < months ? 1 + static_cast<int>(s % 4) : 0);
+  for (int i = 0; i < args.months + args.quiet; ++i) {
+    uint64_t s = args.seed * 1'000'003 + static_cast<uint64_t>(i);
+    MonthCase mc = BuildMonth(s, i < args.months ? 1 + static_cast<int>(s % 4) : 0);
     Score(mc, FromFindings(DetectFindings(mc.input)), true, &ours);
-    for (Baseline& b : baselines) {
-      double g = gate(mc.input, b.gated);
+    for (BaselineRun& b : baselines) {
+      double g = Gate(mc.input, b.gated);
       Score(mc, FromAlarms(DShieldAlarms(mc.input, b.dshield, g)), false, &b.ds);
       Score(mc, FromAlarms(GreyNoiseAlarms(mc.input, b.up, b.down, g)), false, &b.gn);
     }
   }
   Print("scanscope findings (kind must match)", ours, true);
-  for (const Baseline& b : baselines) {
+  for (const BaselineRun& b : baselines) {
     Print(fmt::format("DShield trend score, {} (any up kind matches an up event)", b.name), b.ds,
           true);
     Print(fmt::format("GreyNoise-style trending, {} (any up kind matches an up event)", b.name),

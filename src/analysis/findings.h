@@ -9,10 +9,13 @@
 // The method, its thresholds and its references are in docs/findings.md; its
 // measured precision and recall come from `./run bench-detect`.
 //
-// Two halves: DetectFindings works on in-memory series only (FindingInput),
-// so the evaluation harness can feed it synthetic months quickly; the store
-// adapters (BuildFindingInput, AddEvidence) read those series, and the
-// evidence of each finding, from a Store.
+// In parts: DetectFindings (findings.cc) works on in-memory series only
+// (FindingInput), so the evaluation harness can feed it synthetic months
+// quickly; the store adapters (findings_evidence.cc: BuildFindingInput,
+// GatherEvidence, AddEvidence) read those series, and the evidence of each
+// finding, from a Store; FigureFinding and FindingsToJson
+// (findings_figures.cc) give a finding's figures without words; the English
+// paragraphs and text are in findings_english.h, the only place with words.
 
 #include <cstdint>
 #include <functional>
@@ -60,31 +63,80 @@ struct FindingInput {
   std::vector<PortSeries> ports;
 };
 
-// The thresholds, as fractions of the month's total accesses F (and gross
-// sources F_S), so they scale with the size of the system; docs/findings.md
+// Every threshold and top-N of the detector, its evidence and its paragraphs.
+// Sizes are fractions of the month's total accesses F (and gross sources
+// F_S), so that they scale with the size of the system; docs/findings.md
 // explains each. The defaults are what `./run bench-detect` measures.
 struct FindingOptions {
-  int baseline_days = 28;              // the baseline window: the last days before the month
-  int min_history_days = 14;           // fewer: the baseline is the month's own median
-  double z_day = 3.5;                  // robust z of a day that counts toward a run
-  double z_single = 6.0;               // a run of one day needs this much
-  double cusum_k = 1.0;                // CUSUM slack (in sigmas) for slow rises
-  double cusum_h = 8.0;                // CUSUM alarm level
-  double day_floor = 0.0002;           // a day's excess must be >= this x F (and x F_S for sources)
-  double ratio_floor = 0.5;            // ... and >= this x the baseline median (a 50% rise)
-  double surge_floor = 0.002;          // a surge's total excess accesses >= this x F
-  double new_floor = 0.0007;           // a new port's month accesses >= this x F
-  double new_history = 0.02;           // "negligible" before: history accesses <= this x month's
-  double concentration_share = 0.5;    // one source >= this share of the run's accesses
-  double concentration_floor = 0.004;  // ... and >= this x F (half that when it is the
-                                       // day's largest source on 2 days or more)
-  double concentration_top = 2;        // a day's largest source >= this x the month's usual largest
-  double point_share = 0.75;           // one point >= this share of a surge's excess: concentration
-  double fall_level = 0.008;           // a port that may fall: baseline daily >= this x F / days
-  double fall_ratio = 0.7;             // a day is down at <= this x the baseline median
-  double fall_z = 2.0;                 // ... and this many sigmas below it
-  int fall_days = 3;                   // down days in a run
-  double fall_mean = 0.55;             // ... whose mean is <= this x the baseline median
+  // The data and the baseline.
+  int history_days = 56;      // BuildFindingInput reads this many days before the month
+  int baseline_days = 28;     // the baseline window: the last days before the month with data
+  int min_history_days = 14;  // fewer days with data: the baseline is the month's own median
+  // A port still in a fall when the month starts: its newest days in the
+  // window (recovery_recent_days) at or below fall_ratio x the median of the
+  // rest. A run from the month's first day must then rise above the level
+  // before the fall (the rest's recovery_quantile) to be a surge. Checked
+  // when the window holds at least recovery_min_window days.
+  int recovery_recent_days = 7;
+  int recovery_min_window = 14;
+  double recovery_quantile = 0.75;
+  int run_gap_days = 1;  // flagged days form runs; a gap of up to this many days is bridged
+
+  // surge: up days, runs of them, and what makes a run a finding.
+  double z_day = 3.5;          // robust z of a day that counts toward a run
+  double z_single = 6.0;       // a run of fewer than surge_min_days up days needs this much
+  int surge_min_days = 2;      // up days that make a run persistent
+  double cusum_k = 1.0;        // CUSUM slack (in sigmas) for slow rises
+  double cusum_h = 8.0;        // CUSUM alarm level
+  double day_floor = 0.0002;   // a day's excess must be >= this x F (and x F_S for sources)
+  double ratio_floor = 0.5;    // ... and >= this x the baseline median (a 50% rise)
+  double surge_floor = 0.002;  // a surge's total excess accesses >= this x F
+  // Without history: a run from the month's first day or to its last that
+  // spans at least 1/no_history_run_part of the month is a level shift that
+  // cannot be judged (a fall in the other part of the month looks alike).
+  int no_history_run_part = 3;
+
+  // new: negligible before the month, substantial in it.
+  double new_floor = 0.0007;      // a new port's month accesses >= this x F
+  double new_history = 0.02;      // "negligible" before: history accesses <= this x month's
+  double new_history_min = 5;     // ... or <= this many accesses, whichever is larger
+  double new_period_share = 0.1;  // its period: the days with >= this share of its peak day
+
+  // concentration: one source (or one point) made the rise.
+  // One source made >= concentration_share of a run's excess accesses and
+  // sent >= concentration_floor x F, or >= concentration_repeat_factor x
+  // that when it was the day's largest source on concentration_repeat_days
+  // days or more.
+  double concentration_share = 0.5;
+  double concentration_floor = 0.004;
+  int concentration_repeat_days = 2;
+  double concentration_repeat_factor = 0.5;
+  // A hot day: its largest source >= concentration_top x the month's usual
+  // largest (and >= day_floor x F), and the port rose by >=
+  // concentration_lift x that source's excess over the usual largest.
+  double concentration_top = 2;
+  double concentration_lift = 0.5;
+  // One point: the days' busiest points hold >= point_share of a run's
+  // accesses, judged only with point_min_points points or more in the month.
+  double point_share = 0.75;
+  int point_min_points = 3;
+
+  // fall: a large port well below its baseline for several days.
+  double fall_level = 0.008;  // a port that may fall: baseline daily >= this x F / days
+  double fall_ratio = 0.7;    // a day is down at <= this x the baseline median (and sources too)
+  double fall_z = 2.0;        // ... and its sources this many sigmas below theirs
+  int fall_days = 3;          // down days in a run
+  double fall_mean = 0.55;    // ... whose mean is <= this x the baseline median
+
+  // Evidence and paragraphs.
+  int top_sources = 5;  // sources kept as each finding's evidence
+  // A new port's paragraph names its main source when that source sent at
+  // least this share of the period's accesses.
+  double paragraph_source_share = 0.5;
+  // A concentration's paragraph names one source when that source sent at
+  // least this share of the excess accesses; else the point the accesses
+  // concentrated on.
+  double paragraph_one_source_share = 0.5;
 };
 
 enum class FindingKind { kSurge, kNew, kConcentration, kFall };
@@ -119,13 +171,14 @@ struct Finding {
   double baseline_sources = 0;
   int32_t peak_day = 0;
   uint64_t peak_accesses = 0;
-  // Accesses of the period's main source (the one most often the day's
-  // largest source-day row) / period accesses.
+  // Accesses of the period's main source (the one with the most accesses
+  // as the day's largest source-day row) / period accesses.
   double top_source_share = 0;
   // Ranking: |excess accesses| as a percentage of an average day's total
   // accesses (all ports) of the month.
   double score = 0;
-  // Evidence, filled by AddEvidence (empty from DetectFindings alone).
+  // Evidence, filled by GatherEvidence (empty from DetectFindings alone),
+  // and the English paragraph, written by AddEvidence.
   std::vector<FindingSource> top_sources;
   std::vector<FindingPoint> points;
   std::vector<uint64_t> daily_accesses;  // the month's days, for the chart
@@ -133,37 +186,76 @@ struct Finding {
 };
 
 // Finds the month's peculiar accesses in `input`, ranked by score
-// (descending). Deterministic; no I/O.
+// (descending). Deterministic; no I/O. (findings.cc)
 std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOptions& options = {});
 
-// Reads the series of `month` and of `history_days` days before it from the
-// store's block totals in `zone` (which it ensures), and the month's largest
-// source-day rows.
+// The store adapters (findings_evidence.cc).
+//
+// Reads the series of `month` and of options.history_days days before it
+// from the store's block totals in `zone` (which it ensures), and the
+// month's largest source-day rows.
 Result<FindingInput> BuildFindingInput(Store& store, const Month& month, const TimeZone& zone,
-                                       int history_days = 56);
+                                       const FindingOptions& options = {});
 
 // Optional knowledge for the evidence and the paragraphs: the country of a
-// source ("" if unknown) and a port's description ("" if none).
+// source ("" if unknown), a country's name, and a port's description ("" if none).
 struct FindingKnowledge {
   std::function<std::string(const IpAddress&)> country_code;
   std::function<std::string(const std::string& code)> country_name;
   std::function<std::string(PortType)> port_description;
 };
 
-// Fills top sources (up to `top`), points and the daily chart of each
-// finding from the store's rows, then writes its paragraph.
+// Fills top sources (up to options.top_sources, with their countries),
+// points and the daily chart of each finding from the store's rows. No words:
+// what a report in any language, or the console, shows beside a finding.
+Status GatherEvidence(Store& store, const TimeZone& zone, const Month& month,
+                      const FindingKnowledge& knowledge, std::vector<Finding>* findings,
+                      const FindingOptions& options = {});
+
+// GatherEvidence, then each finding's English paragraph (findings_english.h).
 Status AddEvidence(Store& store, const TimeZone& zone, const Month& month,
-                   const FindingKnowledge& knowledge, std::vector<Finding>* findings, int top = 5);
+                   const FindingKnowledge& knowledge, std::vector<Finding>* findings,
+                   const FindingOptions& options = {});
 
-// The paragraph in the reference's tone ("Access to the port 2967/tcp
-// tended to increase in the early part of May...").
-std::string FindingParagraph(const Finding& finding, const Month& month,
-                             const FindingKnowledge& knowledge);
+// The figures a finding's paragraph states, in any language
+// (findings_figures.cc): worked out once from the finding, its evidence and
+// the options, so that the English paragraphs and any other wording (another
+// language, the console) say the same thing. Shares of counts are printed
+// with common's FormatRatio from the counts they come from.
 
-// `findings --json`: {month, timezone, findings: [...]} and the text form.
+// Where a period lies in its month ("in the early part of May"): within one
+// third of the month, else within one half, else the whole month.
+enum class MonthPart { kEarly, kMiddle, kLatter, kFirstHalf, kSecondHalf, kWhole };
+MonthPart MonthPartOf(int32_t first_day, int32_t last_day, const Month& month);
+
+struct FindingFigures {
+  MonthPart part = MonthPart::kWhole;
+  int days = 0;                 // days in the period
+  uint64_t usual_accesses = 0;  // the baseline's accesses a day, rounded
+  // Accesses above the baseline over the period (surge, new, concentration)
+  // or below it (fall); 0 when the finding went the other way.
+  uint64_t excess_accesses = 0;
+  // surge: the period's accesses / (baseline x days); 0 without a baseline.
+  double times_usual = 0;
+  // fall: the period's accesses a day, rounded, and how much lower than the
+  // baseline that is, as a fraction (0.55: 55% less); 0 without a baseline.
+  uint64_t accesses_a_day = 0;
+  double drop = 0;
+  // new, concentration: the one source the paragraph names (top_sources[0]),
+  // when it made enough of the period (new) or of the excess (concentration).
+  bool names_source = false;
+  // concentration without one source: the point the accesses concentrated
+  // on (points[0]; "" when there is no evidence) and its accesses.
+  std::string point;
+  uint64_t point_accesses = 0;
+};
+
+FindingFigures FigureFinding(const Finding& finding, const Month& month,
+                             const FindingOptions& options = {});
+
+// `findings --json`: {month, timezone, findings: [...]} (findings_figures.cc;
+// the paragraph and, for a month without findings, the summary are English).
 nlohmann::ordered_json FindingsToJson(const std::vector<Finding>& findings, const Month& month,
                                       const std::string& zone);
-std::string FindingsToText(const std::vector<Finding>& findings, const Month& month,
-                           const std::string& zone);
 
 }  // namespace scanscope

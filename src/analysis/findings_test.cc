@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "analysis/baselines.h"
+#include "analysis/findings_english.h"
 #include "store/memory_store.h"
 
 namespace scanscope {
@@ -231,6 +232,83 @@ TEST(Findings, RankedByScore) {
   auto json = FindingsToJson(findings, kMay, "UTC");
   EXPECT_EQ(json["findings"][0]["rank"], 1);
   EXPECT_EQ(json["findings"][1]["rank"], 2);
+}
+
+TEST(Findings, OptionsReachTheDetectorAndTheEvidence) {
+  MonthBuilder b;
+  b.Background();
+  const IpAddress hammer = *IpAddress::Parse("198.51.100.77");
+  for (int d = 4; d <= 8; ++d) {
+    b.Add(May(d), "point-b", PortType::Tcp(11245), hammer, 150 + d);
+    b.AddPort(May(d), "point-a", PortType::Tcp(11245), 20000 + d * 10, 3, 1);
+  }
+  auto store = b.Build();
+  auto input = BuildFindingInput(*store, kMay, TimeZone::Utc());
+  ASSERT_TRUE(input.ok());
+  FindingOptions options;
+  options.top_sources = 2;
+  std::vector<Finding> findings = DetectFindings(*input, options);
+  ASSERT_EQ(findings.size(), 1u);
+  ASSERT_TRUE(AddEvidence(*store, TimeZone::Utc(), kMay, {}, &findings, options).ok());
+  EXPECT_EQ(findings[0].top_sources.size(), 2u);
+  EXPECT_NE(findings[0].paragraph.find("of them came from a specific source address"),
+            std::string::npos)
+      << findings[0].paragraph;
+  // The paragraph names the main source only above paragraph_source_share.
+  options.paragraph_source_share = 0.99;
+  std::string paragraph = FindingParagraph(findings[0], kMay, {}, options);
+  EXPECT_EQ(paragraph.find("specific source address"), std::string::npos) << paragraph;
+  // A new port must reach new_floor of the month's accesses (below it, the
+  // same days may still be another kind of finding).
+  options.new_floor = 0.5;
+  for (const Finding& x : DetectFindings(*input, options)) {
+    EXPECT_NE(x.kind, FindingKind::kNew) << FindingKindName(x.kind);
+  }
+}
+
+TEST(Findings, FiguresWithoutWords) {
+  // May 2009 has 31 days: thirds of 11 days.
+  EXPECT_EQ(MonthPartOf(May(1), May(11), kMay), MonthPart::kEarly);
+  EXPECT_EQ(MonthPartOf(May(12), May(22), kMay), MonthPart::kMiddle);
+  EXPECT_EQ(MonthPartOf(May(23), May(31), kMay), MonthPart::kLatter);
+  EXPECT_EQ(MonthPartOf(May(5), May(15), kMay), MonthPart::kFirstHalf);
+  EXPECT_EQ(MonthPartOf(May(16), May(31), kMay), MonthPart::kSecondHalf);
+  EXPECT_EQ(MonthPartOf(May(1), May(31), kMay), MonthPart::kWhole);
+
+  Finding fall;
+  fall.kind = FindingKind::kFall;
+  fall.first_day = May(15);
+  fall.last_day = May(18);
+  fall.baseline_accesses = 120;
+  fall.period_accesses = 4 * 30;
+  fall.excess_accesses = -4 * 90;
+  FindingFigures f = FigureFinding(fall, kMay);
+  EXPECT_EQ(f.days, 4);
+  EXPECT_EQ(f.usual_accesses, 120u);
+  EXPECT_EQ(f.excess_accesses, 360u);
+  EXPECT_EQ(f.accesses_a_day, 30u);
+  EXPECT_DOUBLE_EQ(f.drop, 0.75);
+  EXPECT_NE(FindingParagraph(fall, kMay, {}).find("(360 fewer, 75.0% less)"), std::string::npos);
+
+  // A share of counts is a ratio of docs/design.md: half up, from the counts
+  // (201 of 400 is 50.25%: "50.3%").
+  Finding x;
+  x.kind = FindingKind::kNew;
+  x.port = PortType::Tcp(11245);
+  x.first_day = x.last_day = x.peak_day = May(4);
+  x.period_accesses = 400;
+  x.excess_accesses = 400;
+  FindingSource s;
+  s.source = Source(7);
+  s.accesses = 201;
+  x.top_sources.push_back(s);
+  EXPECT_TRUE(FigureFinding(x, kMay).names_source);
+  std::string paragraph = FindingParagraph(x, kMay, {});
+  EXPECT_NE(paragraph.find(" 50.3% of them came from a specific source address (10.0.0.7)."),
+            std::string::npos)
+      << paragraph;
+  x.top_sources[0].accesses = 199;
+  EXPECT_FALSE(FigureFinding(x, kMay).names_source);
 }
 
 TEST(Baselines, Formulas) {

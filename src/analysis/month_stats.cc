@@ -12,6 +12,12 @@ namespace scanscope {
 
 namespace {
 
+// Rows of the text's tables: the port types with the most accesses (the
+// rest summed as "others"), and every point and day (no deployment comes
+// near this many).
+constexpr size_t kTextTopPorts = 10;
+constexpr size_t kTextAllRows = 1000;
+
 void SortByAccesses(std::vector<NamedFigure>* v) {
   std::sort(v->begin(), v->end(), [](const NamedFigure& a, const NamedFigure& b) {
     if (a.accesses != b.accesses) return a.accesses > b.accesses;
@@ -141,7 +147,7 @@ std::string MonthStatsToText(const MonthStats& s) {
       "sources; a source counts once per day, point and port type)\n\n",
       s.timezone, s.points, s.days, Hundredths(s.per_point_per_day_accesses_x100),
       Hundredths(s.per_point_per_day_sources_x100));
-  auto table = [&](const char* title, const char* key, const std::vector<NamedFigure>& v,
+  auto table = [&](const std::string& title, const char* key, const std::vector<NamedFigure>& v,
                    size_t limit) {
     out += fmt::format("{}\n  {:<12} {:>14} {:>7} {:>12} {:>7}\n", title, key, "accesses", "%",
                        "sources", "%");
@@ -165,9 +171,9 @@ std::string MonthStatsToText(const MonthStats& s) {
     }
     out += "\n";
   };
-  table("By port type (top 10)", "port", s.by_port, 10);
-  table("By monitoring point", "point", s.by_point, 1000);
-  table("By day", "day", s.by_day, 1000);
+  table(fmt::format("By port type (top {})", kTextTopPorts), "port", s.by_port, kTextTopPorts);
+  table("By monitoring point", "point", s.by_point, kTextAllRows);
+  table("By day", "day", s.by_day, kTextAllRows);
   out += "Ratios are rounded to one decimal place, so they may not add up to 100%.\n";
   return out;
 }

@@ -45,7 +45,7 @@ Result<MonthStats> ComputeMonthStats(Store& store, const Month& month, const Tim
 // reference's rounding); 0 when denominator is 0.
 int64_t RoundedHundredths(uint64_t numerator, uint64_t denominator);
 
-// `stats --json`'s shape (issue: foundation): month, timezone, points, days,
+// `stats --json`'s shape: month, timezone, points, days,
 // accesses, sources, per_point_per_day{accesses,sources}, by_port, by_day, by_point.
 nlohmann::ordered_json MonthStatsToJson(const MonthStats& stats);
 // Human text that reads like the reference's first paragraph, then tables.
