@@ -20,6 +20,8 @@ TEST(Ratio, RoundsHalfUpToOneDecimal) {
   EXPECT_EQ(FormatRatio(2, 3), "66.7");    // 66.66...
   EXPECT_EQ(FormatRatio(1, 2000), "0.1");  // 0.05 -> half up
   EXPECT_EQ(FormatRatio(1, 2001), "0.0");  // just below half
+  EXPECT_EQ(FormatRatio(245, 1000), "24.5");
+  EXPECT_EQ(FormatRatio(1, 16), "6.3");  // 6.25 -> half up
   EXPECT_EQ(FormatRatio(5, 5), "100.0");
   EXPECT_EQ(FormatRatio(3, 0), "0.0");
   EXPECT_DOUBLE_EQ(RatioPercent(1, 8), 12.5);
