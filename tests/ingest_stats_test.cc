@@ -687,7 +687,17 @@ TEST_F(IngestStatsTest, FiguresMatchAnIndependentCountInEveryZone) {
 
 TEST_F(IngestStatsTest, EmptyMonthAndBadInputGetClearAnswers) {
   std::string db = dir_.File("store.db");
+  // No store yet: a read command says so and creates none.
   CommandResult r = RunCommand(fmt::format("{} stats --json --db {} --month 2026-11", Bin(), db));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no store at " + db), std::string::npos) << r.err;
+  ASSERT_FALSE(std::filesystem::exists(db));
+  // An empty store (a point, no accesses in the month): the month's answer is zero.
+  ASSERT_TRUE(WriteFile(dir_.File("empty.log"), Bytes{'\n'}));
+  (void)RunCommand(fmt::format("{} ingest --db {} --point x --watch 192.0.2.1 {}", Bin(), db,
+                               dir_.File("empty.log")));
+  ASSERT_TRUE(std::filesystem::exists(db));
+  r = RunCommand(fmt::format("{} stats --json --db {} --month 2026-11", Bin(), db));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["accesses"], 0);

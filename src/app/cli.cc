@@ -1,8 +1,12 @@
 #include "app/cli.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <string>
+#include <vector>
 
 #include "app/commands.h"
 #include "common/version.h"
@@ -146,10 +150,27 @@ int RunCli(int argc, char** argv) {
   sn->add_flag("--log-from-start", se.log_from_start,
                "first start: read the log from its start, not only new lines");
 
+  // Every --help ends with the exit statuses (cli.h); so does the README.
+  const std::string exit_status =
+      "Exit status: 0 done; 1 the work failed (bad input, a store error); 2 usage error "
+      "(flags, settings, an unknown command).";
+  app.footer(exit_status);
+  std::vector<std::string> commands;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->footer(exit_status);
+    commands.push_back(sub->get_name());
+  }
+  if (argc >= 2 && argv[1][0] != '-' &&
+      std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+    fmt::print(stderr, "scanscope: unknown command '{}'; the commands are: {}\n", argv[1],
+               fmt::join(commands, ", "));
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (or the help); its own exit codes do not leak.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   try {
     if (g->parsed()) return RunGenerate(gen);

@@ -148,7 +148,7 @@ int PrintBatches(const PointsArgs& args, Store* store) {
 int RunPoints(const PointsArgs& args) {
   auto config = LoadConfigFor(args.common);
   if (!config.ok()) return Fail(config.status().message(), 2);
-  auto store = OpenStoreFor(args.common, *config);
+  auto store = OpenStoreFor(args.common, *config, "", StoreAccess::kMustExist);
   if (!store.ok()) return Fail(store.status().message());
   auto points = (*store)->Points();
   if (!points.ok()) return Fail(points.status().message());

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -13,10 +15,16 @@ Result<Config> LoadConfigFor(const CommonArgs& args) {
 }
 
 Result<std::unique_ptr<Store>> OpenStoreFor(const CommonArgs& args, const Config& config,
-                                            const std::string& extra_zone) {
+                                            const std::string& extra_zone, StoreAccess access) {
   std::string db = !args.db.empty() ? args.db : config.db;
   if (db.empty())
     return Status::InvalidArgument("no store given: use --db FILE (or store.db in --config)");
+  std::error_code ec;
+  if (access == StoreAccess::kMustExist && !IsClickHouseUrl(db) &&
+      !std::filesystem::exists(db, ec)) {
+    return Status::NotFound(
+        fmt::format("no store at {} (ingest into it first, or check --db)", db));
+  }
   std::vector<TimeZone> zones;
   auto add = [&](const std::string& name) -> Status {
     auto z = TimeZone::Find(name);
@@ -52,7 +60,7 @@ int OpenMonthQuery(const CommonArgs& common, const std::string& month, const std
   if (!parsed.ok()) return Fail(parsed.status().message(), 2);
   auto zone = ReportZone(tz, *config);
   if (!zone.ok()) return Fail(zone.status().message(), 2);
-  auto store = OpenStoreFor(common, *config);
+  auto store = OpenStoreFor(common, *config, "", StoreAccess::kMustExist);
   if (!store.ok()) return Fail(store.status().message());
   query->config = std::move(*config);
   query->month = *parsed;
