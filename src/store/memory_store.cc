@@ -1,7 +1,6 @@
 #include "store/memory_store.h"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <tuple>
 
@@ -11,17 +10,23 @@ namespace scanscope {
 namespace {
 
 // (day, point, port code): the in-zone key of a block. Ordered by point name,
-// like the SQLite backend's answers.
+// like the other backends' answers.
 using BlockKey = std::tuple<int32_t, std::string, uint32_t>;
 using ZoneBlocks = std::map<BlockKey, SourceDayBlock>;
+
+// A batch's raw records, as one chunk per batch and point.
+struct RawBatch {
+  std::string batch_id;
+  std::vector<AccessRecord> records;
+};
 
 struct MemoryState {
   std::map<std::string, MonitoringPoint> points;
   std::vector<std::string> zone_names;
-  std::map<std::string, ZoneBlocks> blocks;              // by zone name
-  std::map<std::string, std::vector<AccessRecord>> raw;  // by point, arrival order
+  std::map<std::string, ZoneBlocks> blocks;          // by zone name
+  std::map<std::string, std::vector<RawBatch>> raw;  // by point, in commit order
   std::vector<LedgerEntry> ledger;
-  bool writer_open = false;
+  std::map<std::string, PointStatus> statuses;  // by point
 };
 
 void MergeInto(ZoneBlocks* zone, const std::string& point, std::vector<SourceDayBlock> blocks) {
@@ -39,10 +44,7 @@ void MergeInto(ZoneBlocks* zone, const std::string& point, std::vector<SourceDay
 class MemoryWriter : public IngestWriter {
  public:
   MemoryWriter(MemoryState* state, BatchInfo info, std::vector<TimeZone> zones)
-      : IngestWriter(std::move(zones)), state_(state), info_(std::move(info)) {
-    state_->writer_open = true;
-  }
-  ~MemoryWriter() override { state_->writer_open = false; }
+      : IngestWriter(std::move(zones)), state_(state), info_(std::move(info)) {}
 
  private:
   Status DoAppendRaw(std::span<const AccessRecord> records) override {
@@ -51,24 +53,12 @@ class MemoryWriter : public IngestWriter {
   }
   Status DoCommit(std::vector<std::vector<SourceDayBlock>> blocks_by_zone, uint64_t accesses,
                   const std::string& summary_json) override {
-    for (const LedgerEntry& e : state_->ledger) {
-      if (e.batch_id == info_.batch_id) {
-        return Status::AlreadyExists("batch " + info_.batch_id + " is already ingested");
-      }
-    }
     for (size_t z = 0; z < blocks_by_zone.size(); ++z) {
       MergeInto(&state_->blocks[zones()[z].name()], info_.point, std::move(blocks_by_zone[z]));
     }
-    std::vector<AccessRecord>& raw = state_->raw[info_.point];
-    raw.insert(raw.end(), raw_.begin(), raw_.end());
-    LedgerEntry entry;
-    entry.batch_id = info_.batch_id;
-    entry.point = info_.point;
-    entry.origin = info_.origin;
-    entry.ingested_at_ns = NowNs();
-    entry.accesses = accesses;
-    entry.summary_json = summary_json;
-    state_->ledger.push_back(std::move(entry));
+    state_->raw[info_.point].push_back(RawBatch{info_.batch_id, std::move(raw_)});
+    state_->ledger.push_back(
+        LedgerEntry{info_.batch_id, info_.point, info_.origin, NowNs(), accesses, summary_json});
     return Status::Ok();
   }
 
@@ -97,53 +87,68 @@ class MemoryStore : public Store {
   Result<std::vector<LedgerEntry>> Ledger() override { return state_.ledger; }
   Result<std::vector<std::string>> Zones() override { return state_.zone_names; }
 
+ protected:
+  std::string Name() const override { return "memory store"; }
+
  private:
   Status DoPutPoint(const MonitoringPoint& point) override {
     state_.points[point.name] = point;
     return Status::Ok();
   }
-
+  Result<bool> DoHasPoint(const std::string& point) override {
+    return state_.points.contains(point);
+  }
+  Result<std::optional<std::string>> DoFindBatch(const std::string& batch_id) override {
+    for (const LedgerEntry& e : state_.ledger) {
+      if (e.batch_id == batch_id) return std::optional<std::string>(e.origin);
+    }
+    return std::optional<std::string>();
+  }
   Result<std::unique_ptr<IngestWriter>> DoBeginIngest(const BatchInfo& info,
                                                       std::vector<TimeZone> zones) override {
-    if (state_.writer_open) {
-      return Status::InvalidArgument("an ingest is already open on this store");
-    }
-    if (!state_.points.contains(info.point)) {
-      return Status::NotFound("monitoring point " + info.point + " is not in the store");
-    }
-    for (const LedgerEntry& e : state_.ledger) {
-      if (e.batch_id == info.batch_id) {
-        return Status::AlreadyExists("batch " + info.batch_id + " is already ingested (" +
-                                     e.origin + ")");
-      }
-    }
     return std::unique_ptr<IngestWriter>(new MemoryWriter(&state_, info, std::move(zones)));
   }
-
   Status DoPutPointStatus(const PointStatus& status) override {
-    if (!state_.points.contains(status.point)) {
-      return Status::NotFound("monitoring point " + status.point + " is not in the store");
-    }
-    statuses_[status.point] = status;
+    state_.statuses[status.point] = status;
     return Status::Ok();
   }
-
   Result<std::vector<PointStatus>> DoPointStatuses() override {
     std::vector<PointStatus> out;
-    for (const auto& [name, st] : statuses_) out.push_back(st);
+    for (const auto& [name, st] : state_.statuses) out.push_back(st);
     return out;
   }
 
-  Status DoAddZone(const TimeZone& zone) override {
-    ZoneBlocks blocks;
-    for (const auto& [point, records] : state_.raw) {
-      SourceDayTable table;
-      DayFinder finder(zone);
-      for (const AccessRecord& r : records) {
-        table.Add(finder.Day(r.time_ns), r.port_type, r.source, r.time_ns);
+  Status DoScanRaw(const std::string& point, int64_t from_ns, int64_t to_ns,
+                   const RawVisitor& visit) override {
+    auto it = state_.raw.find(point);
+    if (it == state_.raw.end()) return Status::Ok();
+    std::vector<AccessRecord> chunk;
+    for (const RawBatch& batch : it->second) {
+      for (const AccessRecord& r : batch.records) {
+        if (r.time_ns < from_ns || r.time_ns >= to_ns) continue;
+        chunk.push_back(r);
+        if (chunk.size() == 65536) {
+          SCANSCOPE_RETURN_IF_ERROR(visit(chunk));
+          chunk.clear();
+        }
       }
-      MergeInto(&blocks, point, table.TakeBlocks());
     }
+    return chunk.empty() ? Status::Ok() : visit(chunk);
+  }
+  Result<std::map<std::string, uint64_t>> DoRawRecordsByBatch() override {
+    std::map<std::string, uint64_t> out;
+    for (const auto& [point, batches] : state_.raw) {
+      for (const RawBatch& b : batches) out[b.batch_id] += b.records.size();
+    }
+    return out;
+  }
+  Status DoStoreZone(const TimeZone& zone,
+                     const std::function<Status(const ZoneBlockSink&)>& build) override {
+    ZoneBlocks blocks;
+    SCANSCOPE_RETURN_IF_ERROR(build([&](const std::string& point, std::vector<SourceDayBlock> b) {
+      MergeInto(&blocks, point, std::move(b));
+      return Status::Ok();
+    }));
     state_.blocks[zone.name()] = std::move(blocks);
     state_.zone_names.push_back(zone.name());
     return Status::Ok();
@@ -172,7 +177,6 @@ class MemoryStore : public Store {
   }
 
   MemoryState state_;
-  std::map<std::string, PointStatus> statuses_;
 };
 
 }  // namespace

@@ -1,8 +1,8 @@
 #pragma once
-// An in-memory Store with the same semantics as the SQLite one (ledger,
-// merge by addition, zones built from raw records), for tests of other
-// stages. Nothing is persisted. Not thread-safe; one IngestWriter at a time,
-// which must not outlive the store.
+// The in-memory store: a full backend (every storage primitive of store.h),
+// run beside SQLite and ClickHouse by tests/store_backends_test.cc, and the
+// store that tests of other stages use. Nothing is persisted. Not
+// thread-safe; an IngestWriter must not outlive its store.
 
 #include <memory>
 #include <vector>

@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <algorithm>
+#include <climits>
 #include <thread>
 
 namespace scanscope {
@@ -117,8 +118,18 @@ Status IngestWriter::Commit(const std::string& summary_json) {
   return DoCommit(std::move(blocks), accesses_, summary_json);
 }
 
+IngestWriter::~IngestWriter() {
+  for (bool* open : open_flags_) *open = false;
+}
+
+Status Store::CheckNoWriter(const char* what) const {
+  if (writer_open_) return Status::InvalidArgument(std::string(what) + " while an ingest is open");
+  return Status::Ok();
+}
+
 Status Store::PutPoint(const MonitoringPoint& point) {
   SCANSCOPE_RETURN_IF_ERROR(CheckName("point name", point.name));
+  SCANSCOPE_RETURN_IF_ERROR(CheckNoWriter("PutPoint"));
   return DoPutPoint(point);
 }
 
@@ -127,22 +138,27 @@ Status Store::PutPointStatus(const PointStatus& status) {
   if (status.status_json.size() > (1u << 20)) {
     return Status::InvalidArgument("point status of " + status.point + " is larger than 1 MiB");
   }
+  SCANSCOPE_RETURN_IF_ERROR(CheckNoWriter("PutPointStatus"));
+  Result<bool> known = DoHasPoint(status.point);
+  if (!known.ok()) return known.status();
+  if (!*known) {
+    return Status::NotFound(Name() + ": monitoring point " + status.point + " is not in the store");
+  }
   return DoPutPointStatus(status);
 }
 
 Result<std::vector<PointStatus>> Store::PointStatuses() { return DoPointStatuses(); }
 
-Status Store::DoPutPointStatus(const PointStatus&) {
-  return Status::Unsupported("this store does not keep sensor status");
-}
-
-Result<std::vector<PointStatus>> Store::DoPointStatuses() {
-  return Status::Unsupported("this store does not keep sensor status");
-}
-
 Result<std::unique_ptr<IngestWriter>> Store::BeginIngest(const BatchInfo& info) {
   SCANSCOPE_RETURN_IF_ERROR(CheckName("batch id", info.batch_id));
   SCANSCOPE_RETURN_IF_ERROR(CheckName("point name", info.point));
+  if (writer_open_) return Status::InvalidArgument("an ingest is already open on this store");
+  // Points are never removed, so this check may precede the writer's transaction.
+  Result<bool> known = DoHasPoint(info.point);
+  if (!known.ok()) return known.status();
+  if (!*known) {
+    return Status::NotFound(Name() + ": monitoring point " + info.point + " is not in the store");
+  }
   Result<std::vector<std::string>> names = Zones();
   if (!names.ok()) return names.status();
   std::vector<TimeZone> zones;
@@ -151,7 +167,20 @@ Result<std::unique_ptr<IngestWriter>> Store::BeginIngest(const BatchInfo& info) 
     if (!z.ok()) return z.status();
     zones.push_back(*z);
   }
-  return DoBeginIngest(info, std::move(zones));
+  Result<std::unique_ptr<IngestWriter>> writer = DoBeginIngest(info, std::move(zones));
+  if (!writer.ok()) return writer.status();
+  // Inside the writer's transaction where there is one: no other process can
+  // commit the same batch between this look and this batch's commit. On a
+  // refusal the writer goes, and with it its transaction.
+  Result<std::optional<std::string>> origin = DoFindBatch(info.batch_id);
+  if (!origin.ok()) return origin.status();
+  if (*origin) {
+    return Status::AlreadyExists("batch " + info.batch_id + " is already ingested (" + **origin +
+                                 ")");
+  }
+  writer_open_ = true;
+  (*writer)->open_flags_.push_back(&writer_open_);
+  return writer;
 }
 
 Status Store::AddZone(const TimeZone& zone) {
@@ -160,14 +189,53 @@ Status Store::AddZone(const TimeZone& zone) {
   if (std::find(names->begin(), names->end(), zone.name()) != names->end()) {
     return Status::AlreadyExists("zone " + zone.name() + " is already kept");
   }
-  return DoAddZone(zone);
+  return BuildZone(zone);
 }
 
 Status Store::EnsureZone(const TimeZone& zone) {
   Result<std::vector<std::string>> names = Zones();
   if (!names.ok()) return names.status();
   if (std::find(names->begin(), names->end(), zone.name()) != names->end()) return Status::Ok();
-  return DoAddZone(zone);
+  return BuildZone(zone);
+}
+
+// The days of a new zone, from every point's raw records; refused when
+// retention has dropped raw records of any batch, whose days would silently
+// lack them.
+Status Store::BuildZone(const TimeZone& zone) {
+  SCANSCOPE_RETURN_IF_ERROR(CheckNoWriter("AddZone"));
+  Result<std::vector<LedgerEntry>> ledger = Ledger();
+  if (!ledger.ok()) return ledger.status();
+  Result<std::map<std::string, uint64_t>> kept = DoRawRecordsByBatch();
+  if (!kept.ok()) return kept.status();
+  for (const LedgerEntry& e : *ledger) {
+    auto it = kept->find(e.batch_id);
+    const uint64_t have = it == kept->end() ? 0 : it->second;
+    if (have != e.accesses) {
+      return Status::NotFound(Name() + ": cannot build days of zone " + zone.name() +
+                              ": raw records of batch " + e.batch_id + " (point " + e.point +
+                              ") were deleted by retention (" + std::to_string(have) + " of " +
+                              std::to_string(e.accesses) + " kept)");
+    }
+  }
+  Result<std::vector<MonitoringPoint>> points = Points();
+  if (!points.ok()) return points.status();
+  return DoStoreZone(zone, [&](const ZoneBlockSink& put) -> Status {
+    for (const MonitoringPoint& p : *points) {
+      SourceDayTable table;
+      DayFinder finder(zone);
+      std::vector<int32_t> days;
+      SCANSCOPE_RETURN_IF_ERROR(
+          DoScanRaw(p.name, INT64_MIN, INT64_MAX, [&](std::span<const AccessRecord> records) {
+            days.resize(records.size());
+            for (size_t i = 0; i < records.size(); ++i) days[i] = finder.Day(records[i].time_ns);
+            table.AddRecords(records, days);
+            return Status::Ok();
+          }));
+      SCANSCOPE_RETURN_IF_ERROR(put(p.name, table.TakeBlocks()));
+    }
+    return Status::Ok();
+  });
 }
 
 namespace {
@@ -194,6 +262,14 @@ Status Store::ScanBlocks(const TimeZone& zone, int32_t first_day, int32_t last_d
   if (!visit) return Status::InvalidArgument("ScanBlocks: no visitor");
   SCANSCOPE_RETURN_IF_ERROR(CheckKeptZone(this, zone));
   return DoScanBlocks(zone.name(), first_day, last_day, visit);
+}
+
+Status Store::ScanRaw(const std::string& point, int64_t from_ns, int64_t to_ns,
+                      const RawVisitor& visit) {
+  SCANSCOPE_RETURN_IF_ERROR(CheckName("point name", point));
+  if (!visit) return Status::InvalidArgument("ScanRaw: no visitor");
+  if (from_ns >= to_ns) return Status::Ok();
+  return DoScanRaw(point, from_ns, to_ns, visit);
 }
 
 }  // namespace scanscope

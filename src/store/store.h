@@ -1,16 +1,32 @@
 #pragma once
-// The store: one interface, backends beside it (sqlite/, later clickhouse/),
-// which must give identical answers on identical data. As in Zeek's storage
-// Backend, public methods validate and then call a private virtual Do*().
+// The store: one interface, backends beside it (sqlite/, clickhouse/, and the
+// in-memory one of memory_store.h), which must give identical answers on
+// identical data. As in Zeek's storage Backend, public methods check and
+// apply the rules, then call private virtual Do*() methods that only store.
 //
 // What it keeps: the monitoring points; source-day blocks (see source_day.h)
-// per zone the store keeps days for; the raw access records (for drill-down
-// and for building the days of a zone asked for later); and the ingest ledger,
-// so that a batch id seen before is a no-op.
+// per zone the store keeps days for; the raw access records (for drill-down,
+// for building the days of a zone asked for later, and for telling accesses
+// already stored from new ones); the ingest ledger, so that a batch id seen
+// before is a no-op; the last status report of each point's sensor.
+//
+// The rules, here once for every backend (docs/store.md):
+// - one writer at a time: while an IngestWriter is open, nothing else writes;
+// - a batch id already in the ledger is refused (AlreadyExists, with the
+//   origin it was ingested from), checked inside the writer's own
+//   transaction where the backend has one;
+// - accesses and status reports are only for points in the store (NotFound);
+// - the days of a zone are built from the raw records, and only when every
+//   ledger batch still has all of its raw records (retention may drop them).
+//
+// Threads: a Store is used from one thread at a time (the collector's writer
+// thread, a command's main thread).
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -67,7 +83,8 @@ struct PointStatus {
 // it was. Not thread-safe.
 class IngestWriter {
  public:
-  virtual ~IngestWriter() = default;
+  // Closing the writer (commit or not) lets the store take other writes.
+  virtual ~IngestWriter();
   // Adds accesses of the batch's point. Aggregates them into source-days for
   // every zone the store keeps, and keeps the raw records. The same as
   // AddToDays and then AppendRaw.
@@ -92,7 +109,11 @@ class IngestWriter {
   const std::vector<TimeZone>& zones() const { return zones_; }
 
  private:
+  friend class Store;
   static void EncodeBlocks(std::vector<SourceDayBlock>* blocks);
+  // The "a writer is open" flag of each store this writer holds (a store that
+  // wraps another has two), cleared on close.
+  std::vector<bool*> open_flags_;
   std::vector<TimeZone> zones_;
   std::vector<DayFinder> day_finders_;
   std::vector<SourceDayTable> tables_;
@@ -113,21 +134,20 @@ class Store {
 
   // Starts writing a batch. AlreadyExists when the ledger holds its id (the
   // caller reports "already ingested" and changes nothing); NotFound when
-  // the point is unknown.
+  // the point is unknown; InvalidArgument while another writer is open.
   Result<std::unique_ptr<IngestWriter>> BeginIngest(const BatchInfo& info);
   virtual Result<std::vector<LedgerEntry>> Ledger() = 0;
 
   // Sensor status: PutPointStatus replaces the point's last report (the
   // point must be in the store: NotFound otherwise); PointStatuses lists the
-  // last report of every point that sent one, by point name. A backend that
-  // does not keep them answers Unsupported.
+  // last report of every point that sent one, by point name.
   Status PutPointStatus(const PointStatus& status);
   Result<std::vector<PointStatus>> PointStatuses();
 
   // The zones whose days are kept. Days of any other zone are built from the
   // raw records by EnsureZone (once; kept after).
   virtual Result<std::vector<std::string>> Zones() = 0;
-  Status AddZone(const TimeZone& zone);  // for an empty store, or via EnsureZone
+  Status AddZone(const TimeZone& zone);  // AlreadyExists when it is kept
   Status EnsureZone(const TimeZone& zone);
 
   // Per (day, point, port type) totals for local days [first_day, last_day]
@@ -139,20 +159,50 @@ class Store {
   Status ScanBlocks(const TimeZone& zone, int32_t first_day, int32_t last_day,
                     const BlockVisitor& visit);
 
+  // The raw records of `point` with time in [from_ns, to_ns), of committed
+  // batches only, handed to `visit` in chunks (at most 64K records each), in
+  // no particular order. A point not in the store has none. Records of
+  // months dropped by retention are not there.
+  using RawVisitor = std::function<Status(std::span<const AccessRecord> records)>;
+  Status ScanRaw(const std::string& point, int64_t from_ns, int64_t to_ns, const RawVisitor& visit);
+
+ protected:
+  // What messages call this store: a file path, "ClickHouse HOST:PORT/DB".
+  virtual std::string Name() const = 0;
+  // Where DoStoreZone's `build` hands each point's rebuilt blocks.
+  using ZoneBlockSink =
+      std::function<Status(const std::string& point, std::vector<SourceDayBlock> blocks)>;
+
  private:
+  // Storage primitives. None of them checks a rule of the list above: Store
+  // has done so before it calls them.
   virtual Status DoPutPoint(const MonitoringPoint& point) = 0;
+  virtual Result<bool> DoHasPoint(const std::string& point) = 0;
+  // The origin of `batch_id` when the ledger holds it.
+  virtual Result<std::optional<std::string>> DoFindBatch(const std::string& batch_id) = 0;
+  // Opens a writer (and, where the backend has them, its transaction).
   virtual Result<std::unique_ptr<IngestWriter>> DoBeginIngest(const BatchInfo& info,
                                                               std::vector<TimeZone> zones) = 0;
-  // Builds and stores the blocks of a zone not yet kept from the raw records,
-  // then lists it in Zones().
-  virtual Status DoAddZone(const TimeZone& zone) = 0;
+  virtual Status DoPutPointStatus(const PointStatus& status) = 0;
+  virtual Result<std::vector<PointStatus>> DoPointStatuses() = 0;
   virtual Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
                                                    int32_t last_day) = 0;
   virtual Status DoScanBlocks(const std::string& zone, int32_t first_day, int32_t last_day,
                               const BlockVisitor& visit) = 0;
-  // Default: Unsupported "this store does not keep sensor status".
-  virtual Status DoPutPointStatus(const PointStatus& status);
-  virtual Result<std::vector<PointStatus>> DoPointStatuses();
+  virtual Status DoScanRaw(const std::string& point, int64_t from_ns, int64_t to_ns,
+                           const RawVisitor& visit) = 0;
+  // How many raw records each committed batch still has, by batch id.
+  virtual Result<std::map<std::string, uint64_t>> DoRawRecordsByBatch() = 0;
+  // Stores the days of a zone not yet kept, atomically: calls `build` once,
+  // which hands each point's blocks to the sink; the zone is in Zones() only
+  // once every block is stored.
+  virtual Status DoStoreZone(const TimeZone& zone,
+                             const std::function<Status(const ZoneBlockSink&)>& build) = 0;
+
+  Status CheckNoWriter(const char* what) const;
+  Status BuildZone(const TimeZone& zone);
+
+  bool writer_open_ = false;
 };
 
 }  // namespace scanscope

@@ -6,6 +6,7 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "common/hex.h"
 #include "common/host_port.h"
 #include "store/clickhouse/clickhouse_http.h"
+#include "store/codec_util.h"
 
 namespace scanscope {
 namespace {
@@ -25,6 +27,7 @@ using clickhouse_internal::PutFixed;
 using clickhouse_internal::PutString;
 using clickhouse_internal::Quote;
 using clickhouse_internal::RowReader;
+using store_internal::PutVarint;
 
 constexpr int kSchemaVersion = 1;
 // Rows per INSERT: below max_insert_block_size (1,048,576), so that one
@@ -92,6 +95,13 @@ constexpr TableDef kPointStatus = {
 constexpr const TableDef* kTables[] = {&kRaw,   &kSourceDays, &kBlockTotals, &kPoints,
                                        &kZones, &kLedger,     &kMeta,        &kPointStatus};
 
+// A batch's value of `column` as of its accepted attempt: the earliest
+// committed one (ties broken by the attempt id). Every per-batch read of the
+// ledger goes through it.
+std::string AcceptedLedger(std::string_view column) {
+  return "argMin(" + std::string(column) + ", tuple(ingested_at, attempt))";
+}
+
 // "a Int64, b String" -> "a, b": the column list of an INSERT.
 std::string ColumnNames(std::string_view cols) {
   std::string names;
@@ -146,6 +156,65 @@ bool ParseNodeAddress(std::string_view text, int default_port, std::string* host
 
 class ClickHouseWriter;
 
+// The HTTP endpoint of every node of `options.cluster` (from system.clusters of
+// the server connected to, in shard and replica order; `nodes=` of the URL
+// names their HTTP host:port), or the one server when there is no cluster.
+Result<std::vector<Endpoint>> NodeEndpoints(const ClickHouseOptions& options) {
+  Endpoint main{options.host, options.port, options.user, options.password, options.database};
+  if (options.cluster.empty()) return std::vector<Endpoint>{main};
+  Endpoint server = main;
+  server.database.clear();  // it may not exist yet
+  Result<std::string> rows = HttpClient(server).Select(
+      "SELECT host_name FROM system.clusters WHERE cluster = " + Quote(options.cluster) +
+      " ORDER BY shard_num, replica_num FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  std::vector<Endpoint> nodes;
+  RowReader r(*rows);
+  while (!r.done()) {
+    Endpoint e = main;
+    e.host = std::string(r.String());
+    if (r.failed()) break;
+    if (nodes.size() < options.node_http.size()) {
+      e.host = options.node_http[nodes.size()].first;
+      e.port = options.node_http[nodes.size()].second;
+    }
+    nodes.push_back(e);
+  }
+  const std::string where =
+      "ClickHouse " + options.host + ":" + std::to_string(options.port) + "/" + options.database;
+  if (r.failed()) return Status::Corruption(where + ": bad answer from system.clusters");
+  if (nodes.empty()) {
+    return Status::NotFound(where + ": cluster " + options.cluster +
+                            " is not in system.clusters of that server");
+  }
+  if (!options.node_http.empty() && options.node_http.size() != nodes.size()) {
+    return Status::InvalidArgument(where + ": cluster " + options.cluster + " has " +
+                                   std::to_string(nodes.size()) + " nodes but nodes= names " +
+                                   std::to_string(options.node_http.size()));
+  }
+  return nodes;
+}
+
+// Runs `send` until it succeeds, at most four times, waiting 0.5, 1 and 1.5 s
+// between tries; `landed` (may be empty) is asked after each failure whether
+// the write landed after all: Ok ends the retries as a success, any other
+// error than Unavailable ends them with that error.
+Status WithRetries(const std::function<Status()>& send, const std::function<Status()>& landed) {
+  Status last;
+  for (int attempt_no = 0; attempt_no < 4; ++attempt_no) {
+    if (attempt_no > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt_no));
+    last = send();
+    if (last.ok() || !landed) {
+      if (last.ok()) return last;
+      continue;
+    }
+    Status st = landed();
+    if (st.ok()) return st;
+    if (st.code() != StatusCode::kUnavailable) return st;
+  }
+  return last;
+}
+
 // One Native block (as ClickHouse's HTTP interface takes it: column count,
 // row count, then per column its name, type and values) of raw records.
 std::string EncodeRawNative(const std::vector<AccessRecord>& records, const std::string& point,
@@ -153,19 +222,12 @@ std::string EncodeRawNative(const std::vector<AccessRecord>& records, const std:
   const size_t n = records.size();
   std::string out;
   out.reserve(n * (70 + point.size()) + 256);
-  auto varint = [&out](uint64_t v) {
-    while (v >= 0x80) {
-      out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-      v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
-  };
   auto column = [&](std::string_view name, std::string_view type) {
     PutString(&out, name);
     PutString(&out, type);
   };
-  varint(10);
-  varint(n);
+  PutVarint(&out, 10);
+  PutVarint(&out, n);
   column("time_ns", "Int64");
   for (const AccessRecord& r : records) PutFixed<int64_t>(&out, r.time_ns);
   column("point", "String");
@@ -202,13 +264,22 @@ class ClickHouseStore : public Store {
   Result<std::vector<LedgerEntry>> Ledger() override;
   Result<std::vector<std::string>> Zones() override;
 
+ protected:
+  std::string Name() const override { return Where(); }
+
  private:
   friend class ClickHouseWriter;
 
   Status DoPutPoint(const MonitoringPoint& point) override;
+  Result<bool> DoHasPoint(const std::string& point) override;
+  Result<std::optional<std::string>> DoFindBatch(const std::string& batch_id) override;
   Result<std::unique_ptr<IngestWriter>> DoBeginIngest(const BatchInfo& info,
                                                       std::vector<TimeZone> zones) override;
-  Status DoAddZone(const TimeZone& zone) override;
+  Status DoScanRaw(const std::string& point, int64_t from_ns, int64_t to_ns,
+                   const RawVisitor& visit) override;
+  Result<std::map<std::string, uint64_t>> DoRawRecordsByBatch() override;
+  Status DoStoreZone(const TimeZone& zone,
+                     const std::function<Status(const ZoneBlockSink&)>& build) override;
   Status DoPutPointStatus(const PointStatus& status) override;
   Result<std::vector<PointStatus>> DoPointStatuses() override;
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
@@ -229,16 +300,13 @@ class ClickHouseStore : public Store {
   // The attempts whose rows count: for each batch and each zone built, the
   // earliest committed attempt (ties broken by the attempt id).
   std::string VisibleAttempts() const {
-    return "attempt GLOBAL IN (SELECT argMin(attempt, tuple(ingested_at, attempt)) FROM " +
-           T(kLedger) +
+    return "attempt GLOBAL IN (SELECT " + AcceptedLedger("attempt") + " FROM " + T(kLedger) +
            " GROUP BY batch_id UNION ALL SELECT argMin(attempt, tuple(added_at, attempt)) FROM " +
            T(kZones) + " GROUP BY name)";
   }
   std::string Where() const { return "ClickHouse " + client_.Name() + "/" + options_.database; }
   Status CreateSchema();
   Status CheckFormat(const std::vector<TimeZone>& default_zones);
-  Result<bool> LedgerHas(const std::string& batch_id, std::string* origin);
-  Result<bool> PointExists(const std::string& point);
   // Inserts `rows` (RowBinary of `def`'s columns, `count` rows, each with
   // (attempt, chunk) as given) so that it lands exactly once: after a failure
   // whose outcome is unknown, it looks whether the chunk is there before
@@ -256,7 +324,6 @@ class ClickHouseStore : public Store {
 
   ClickHouseOptions options_;
   HttpClient client_;
-  bool writer_open_ = false;
 };
 
 // Raw records and source-day rows go out in chunks as they are made: up to
@@ -270,13 +337,9 @@ class ClickHouseWriter : public IngestWriter {
         store_(store),
         info_(std::move(info)),
         attempt_(NewAttempt()) {
-    store_->writer_open_ = true;
     raw_.reserve(kRawInsertRows);
   }
-  ~ClickHouseWriter() override {
-    (void)WaitAll();
-    store_->writer_open_ = false;
-  }
+  ~ClickHouseWriter() override { (void)WaitAll(); }
 
  private:
   static constexpr size_t kInFlight = 2;
@@ -362,17 +425,18 @@ class ClickHouseWriter : public IngestWriter {
 Status ClickHouseStore::InsertChunk(const TableDef& def, const char* format,
                                     const std::string& rows, size_t count, uint64_t attempt,
                                     uint32_t chunk) const {
-  const std::string names = ColumnNames(def.columns);
+  const std::string into = T(def) + " (" + ColumnNames(def.columns) + ")";
   Status last;
-  for (int attempt_no = 0; attempt_no < 4; ++attempt_no) {
-    if (attempt_no > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt_no));
-    last = client_.Insert(T(def) + " (" + names + ")", format, rows, InsertSettings());
-    if (last.ok()) return last;
-    // Did it land after all?
+  auto send = [&] {
+    last = client_.Insert(into, format, rows, InsertSettings());
+    return last;
+  };
+  // After a failure whose outcome is unknown: did it land after all?
+  auto landed = [&]() -> Status {
     Result<std::string> n = client_.Select(
         "SELECT count() FROM " + T(def) + " WHERE attempt = " + std::to_string(attempt) +
         " AND chunk = " + std::to_string(chunk) + " FORMAT TabSeparated");
-    if (!n.ok()) continue;  // the server is not answering: try again later
+    if (!n.ok()) return Status::Unavailable(n.status().message());  // try again later
     uint64_t found = std::strtoull(n->c_str(), nullptr, 10);
     if (found == count) return Status::Ok();
     if (found != 0) {
@@ -381,21 +445,17 @@ Status ClickHouseStore::InsertChunk(const TableDef& def, const char* format,
           " of " + std::to_string(count) +
           " rows); this attempt is abandoned, nothing of it counts: " + last.message());
     }
-  }
-  return last;
+    return Status::Unavailable("not landed");
+  };
+  Status st = WithRetries(send, landed);
+  return st.ok() || st.code() == StatusCode::kIoError ? st : last;
 }
 
 Status ClickHouseStore::InsertSmall(const TableDef& def, const std::string& rows) const {
-  const std::string names = ColumnNames(def.columns);
   // Rows of these tables are idempotent (a read groups them by key), so a
   // failed INSERT is simply sent again.
-  Status last;
-  for (int attempt_no = 0; attempt_no < 4; ++attempt_no) {
-    if (attempt_no > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt_no));
-    last = client_.Insert(T(def) + " (" + names + ")", "RowBinary", rows, InsertSettings());
-    if (last.ok()) return last;
-  }
-  return last;
+  const std::string into = T(def) + " (" + ColumnNames(def.columns) + ")";
+  return WithRetries([&] { return client_.Insert(into, "RowBinary", rows, InsertSettings()); }, {});
 }
 
 Status ClickHouseStore::EncodeSourceDays(
@@ -453,39 +513,13 @@ Status ClickHouseStore::EncodeSourceDays(
 Status ClickHouseStore::CreateSchema() {
   // The database and local tables on every node (18.16 has ON CLUSTER only
   // with ZooKeeper, so the DDL goes to each node over HTTP).
+  Result<std::vector<Endpoint>> endpoints = NodeEndpoints(options_);
+  if (!endpoints.ok()) return endpoints.status();
   std::vector<HttpClient> nodes;
   if (options_.cluster.empty()) {
     nodes.push_back(client_);
   } else {
-    Endpoint server = client_.endpoint();
-    server.database.clear();  // it may not exist yet
-    Result<std::string> rows = HttpClient(server).Select(
-        "SELECT host_name, port FROM system.clusters WHERE cluster = " + Quote(options_.cluster) +
-        " ORDER BY shard_num, replica_num FORMAT RowBinary");
-    if (!rows.ok()) return rows.status();
-    RowReader r(*rows);
-    size_t i = 0;
-    while (!r.done()) {
-      std::string host(r.String());
-      (void)r.Fixed<uint16_t>();  // the native port; HTTP is asked of the URL
-      if (r.failed()) return Status::Corruption(Where() + ": bad answer from system.clusters");
-      int port = options_.port;
-      if (i < options_.node_http.size()) {
-        host = options_.node_http[i].first;
-        port = options_.node_http[i].second;
-      }
-      nodes.emplace_back(Endpoint{host, port, options_.user, options_.password, options_.database});
-      ++i;
-    }
-    if (nodes.empty()) {
-      return Status::NotFound(Where() + ": cluster " + options_.cluster +
-                              " is not in system.clusters of that server");
-    }
-    if (!options_.node_http.empty() && options_.node_http.size() != nodes.size()) {
-      return Status::InvalidArgument(Where() + ": cluster " + options_.cluster + " has " +
-                                     std::to_string(nodes.size()) + " nodes but nodes= names " +
-                                     std::to_string(options_.node_http.size()));
-    }
+    for (const Endpoint& e : *endpoints) nodes.emplace_back(e);
   }
   auto create = [&](const HttpClient& node) -> Status {
     Endpoint server = node.endpoint();
@@ -603,11 +637,11 @@ Result<std::vector<MonitoringPoint>> ClickHouseStore::Points() {
 }
 
 Result<std::vector<LedgerEntry>> ClickHouseStore::Ledger() {
-  const std::string by = ", tuple(ingested_at, attempt))";
-  Result<std::string> rows = client_.Select(
-      "SELECT batch_id, argMin(point" + by + ", argMin(origin" + by + ", min(ingested_at) AS at, " +
-      "argMin(accesses" + by + ", argMin(summary_json" + by + " FROM " + T(kLedger) +
-      " GROUP BY batch_id ORDER BY at, batch_id FORMAT RowBinary");
+  Result<std::string> rows =
+      client_.Select("SELECT batch_id, " + AcceptedLedger("point") + ", " +
+                     AcceptedLedger("origin") + ", min(ingested_at) AS at, " +
+                     AcceptedLedger("accesses") + ", " + AcceptedLedger("summary_json") + " FROM " +
+                     T(kLedger) + " GROUP BY batch_id ORDER BY at, batch_id FORMAT RowBinary");
   if (!rows.ok()) return rows.status();
   std::vector<LedgerEntry> out;
   RowReader r(*rows);
@@ -639,7 +673,6 @@ Result<std::vector<std::string>> ClickHouseStore::Zones() {
 }
 
 Status ClickHouseStore::DoPutPoint(const MonitoringPoint& point) {
-  if (writer_open_) return Status::InvalidArgument("PutPoint while an ingest is open");
   std::string row;
   PutString(&row, point.name);
   PutString(&row, point.watched.ToString());
@@ -649,13 +682,6 @@ Status ClickHouseStore::DoPutPoint(const MonitoringPoint& point) {
 }
 
 Status ClickHouseStore::DoPutPointStatus(const PointStatus& status) {
-  if (writer_open_) return Status::InvalidArgument("PutPointStatus while an ingest is open");
-  Result<bool> point = PointExists(status.point);
-  if (!point.ok()) return point.status();
-  if (!*point) {
-    return Status::NotFound(Where() + ": monitoring point " + status.point +
-                            " is not in the store");
-  }
   std::string row;
   PutString(&row, status.point);
   PutFixed<int64_t>(&row, status.reported_at_ns);
@@ -683,18 +709,19 @@ Result<std::vector<PointStatus>> ClickHouseStore::DoPointStatuses() {
   return out;
 }
 
-Result<bool> ClickHouseStore::LedgerHas(const std::string& batch_id, std::string* origin) {
-  Result<std::string> rows = client_.Select(
-      "SELECT argMin(origin, tuple(ingested_at, attempt)) FROM " + T(kLedger) +
-      " WHERE batch_id = " + Quote(batch_id) + " GROUP BY batch_id FORMAT RowBinary");
+Result<std::optional<std::string>> ClickHouseStore::DoFindBatch(const std::string& batch_id) {
+  Result<std::string> rows = client_.Select("SELECT " + AcceptedLedger("origin") + " FROM " +
+                                            T(kLedger) + " WHERE batch_id = " + Quote(batch_id) +
+                                            " GROUP BY batch_id FORMAT RowBinary");
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return false;
+  if (rows->empty()) return std::optional<std::string>();
   RowReader r(*rows);
-  *origin = std::string(r.String());
-  return true;
+  std::string origin(r.String());
+  if (r.failed()) return Status::Corruption(Where() + ": bad answer from table ledger");
+  return std::optional<std::string>(std::move(origin));
 }
 
-Result<bool> ClickHouseStore::PointExists(const std::string& point) {
+Result<bool> ClickHouseStore::DoHasPoint(const std::string& point) {
   Result<std::string> rows =
       client_.Select("SELECT count() FROM " + T(kPoints) + " WHERE name = " + Quote(point) +
                      " FORMAT TabSeparated");
@@ -704,117 +731,107 @@ Result<bool> ClickHouseStore::PointExists(const std::string& point) {
 
 Result<std::unique_ptr<IngestWriter>> ClickHouseStore::DoBeginIngest(const BatchInfo& info,
                                                                      std::vector<TimeZone> zones) {
-  if (writer_open_) return Status::InvalidArgument("an ingest is already open on this store");
-  std::string origin;
-  Result<bool> has = LedgerHas(info.batch_id, &origin);
-  if (!has.ok()) return has.status();
-  if (*has) {
-    return Status::AlreadyExists("batch " + info.batch_id + " is already ingested (" + origin +
-                                 ")");
-  }
-  Result<bool> point = PointExists(info.point);
-  if (!point.ok()) return point.status();
-  if (!*point) {
-    return Status::NotFound(Where() + ": monitoring point " + info.point + " is not in the store");
-  }
   return std::unique_ptr<IngestWriter>(new ClickHouseWriter(this, info, std::move(zones)));
 }
 
-Status ClickHouseStore::DoAddZone(const TimeZone& zone) {
-  if (writer_open_) return Status::InvalidArgument("AddZone while an ingest is open");
-  // The accepted attempt of every batch, and how many raw records each kept.
-  const std::string by = ", tuple(ingested_at, attempt))";
-  Result<std::string> ledger = client_.Select(
-      "SELECT batch_id, argMin(point" + by + ", argMin(attempt" + by + ", argMin(accesses" + by +
-      " FROM " + T(kLedger) + " GROUP BY batch_id ORDER BY batch_id FORMAT RowBinary");
+Result<std::map<std::string, uint64_t>> ClickHouseStore::DoRawRecordsByBatch() {
+  // Raw records counted per attempt, then named by the batch whose accepted
+  // attempt it is (other attempts' rows never count).
+  Result<std::string> ledger =
+      client_.Select("SELECT batch_id, " + AcceptedLedger("attempt") + " FROM " + T(kLedger) +
+                     " GROUP BY batch_id FORMAT RowBinary");
   if (!ledger.ok()) return ledger.status();
   Result<std::string> counts = client_.Select("SELECT attempt, count() FROM " + T(kRaw) +
                                               " GROUP BY attempt FORMAT RowBinary");
   if (!counts.ok()) return counts.status();
-  std::map<uint64_t, uint64_t> kept;
-  {
-    RowReader r(*counts);
-    while (!r.done()) {
-      uint64_t a = r.Fixed<uint64_t>();
-      kept[a] = r.Fixed<uint64_t>();
-    }
-    if (r.failed()) return Status::Corruption(Where() + ": bad answer counting raw records");
+  std::map<uint64_t, uint64_t> by_attempt;
+  RowReader c(*counts);
+  while (!c.done()) {
+    uint64_t a = c.Fixed<uint64_t>();
+    by_attempt[a] = c.Fixed<uint64_t>();
   }
-  {
-    RowReader r(*ledger);
+  if (c.failed()) return Status::Corruption(Where() + ": bad answer counting raw records");
+  std::map<std::string, uint64_t> out;
+  RowReader r(*ledger);
+  while (!r.done()) {
+    std::string batch(r.String());
+    uint64_t attempt = r.Fixed<uint64_t>();
+    if (r.failed()) return Status::Corruption(Where() + ": bad answer from table ledger");
+    auto it = by_attempt.find(attempt);
+    out[batch] = it == by_attempt.end() ? 0 : it->second;
+  }
+  return out;
+}
+
+Status ClickHouseStore::DoScanRaw(const std::string& point, int64_t from_ns, int64_t to_ns,
+                                  const RawVisitor& visit) {
+  // Accepted batches' attempts only (a subquery: a list could outgrow
+  // max_query_size).
+  const std::string visible = "attempt GLOBAL IN (SELECT " + AcceptedLedger("attempt") + " FROM " +
+                              T(kLedger) + " GROUP BY batch_id)";
+  const std::string where = " WHERE point = " + Quote(point) +
+                            " AND time_ns >= " + std::to_string(from_ns) + " AND time_ns < " +
+                            std::to_string(to_ns) + " AND " + visible;
+  // The records' own span inside the range, then windows of 8 days of it, so
+  // that no one answer grows too large.
+  Result<std::string> span = client_.Select("SELECT min(time_ns), max(time_ns), count() FROM " +
+                                            T(kRaw) + where + " FORMAT RowBinary");
+  if (!span.ok()) return span.status();
+  RowReader sr(*span);
+  const int64_t first = sr.Fixed<int64_t>(), last = sr.Fixed<int64_t>();
+  const uint64_t count = sr.Fixed<uint64_t>();
+  if (sr.failed()) return Status::Corruption(Where() + ": bad answer from table raw");
+  if (count == 0) return Status::Ok();
+  constexpr int64_t kWindowNs = 8 * kNanosPerDay;
+  std::vector<AccessRecord> records;
+  for (int64_t from = first, to = 0; from <= last; from = to) {
+    to = last - from < kWindowNs ? last + 1 : from + kWindowNs;
+    Result<std::string> rows = client_.Select(
+        "SELECT time_ns, source, destination, port, tcp_flags, ttl, length FROM " + T(kRaw) +
+        " WHERE point = " + Quote(point) + " AND time_ns >= " + std::to_string(from) +
+        " AND time_ns < " + std::to_string(to) + " AND " + visible + " FORMAT RowBinary");
+    if (!rows.ok()) return rows.status();
+    records.clear();
+    RowReader r(*rows);
     while (!r.done()) {
-      std::string batch(r.String());
-      std::string point(r.String());
-      uint64_t attempt = r.Fixed<uint64_t>();
-      uint64_t accesses = r.Fixed<uint64_t>();
-      if (r.failed()) return Status::Corruption(Where() + ": bad answer from table ledger");
-      if (kept[attempt] != accesses) {
-        return Status::NotFound(Where() + ": cannot build days of zone " + zone.name() +
-                                ": raw records of batch " + batch + " (point " + point +
-                                ") were deleted by retention (" + std::to_string(kept[attempt]) +
-                                " of " + std::to_string(accesses) + " kept)");
+      AccessRecord a;
+      a.time_ns = r.Fixed<int64_t>();
+      a.source = r.Address();
+      a.destination = r.Address();
+      uint32_t code = r.Fixed<uint32_t>();
+      a.tcp_flags = r.Fixed<uint8_t>();
+      a.ttl = r.Fixed<uint8_t>();
+      a.length = r.Fixed<uint16_t>();
+      if (r.failed()) break;
+      auto port = PortType::FromCode(code);
+      if (!port) {
+        return Status::Corruption(Where() + ": table raw, point " + point + ": bad port code " +
+                                  std::to_string(code));
+      }
+      a.port_type = *port;
+      records.push_back(a);
+      if (records.size() == 65536) {
+        SCANSCOPE_RETURN_IF_ERROR(visit(records));
+        records.clear();
       }
     }
+    if (r.failed()) return Status::Corruption(Where() + ": bad answer reading raw records");
+    if (!records.empty()) SCANSCOPE_RETURN_IF_ERROR(visit(records));
   }
-  // The accepted batches' attempts (a subquery: a list could outgrow
-  // max_query_size). A batch committed since the check above is read too.
-  const std::string batches =
-      "attempt GLOBAL IN (SELECT argMin(attempt, tuple(ingested_at, "
-      "attempt)) FROM " +
-      T(kLedger) + " GROUP BY batch_id)";
-  Result<std::vector<MonitoringPoint>> points = Points();
-  if (!points.ok()) return points.status();
+  return Status::Ok();
+}
+
+Status ClickHouseStore::DoStoreZone(const TimeZone& zone,
+                                    const std::function<Status(const ZoneBlockSink&)>& build) {
   const uint64_t attempt = NewAttempt();
   uint32_t next_chunk = 0;
   auto send = [&](const TableDef* def, std::string rows, size_t count, uint32_t chunk) {
     return InsertChunk(*def, "RowBinary", rows, count, attempt, chunk);
   };
-  for (const MonitoringPoint& p : *points) {
-    SourceDayTable table;
-    DayFinder finder(zone);
-    // The point's records month by month, each month in four windows, so
-    // that no one answer grows too large.
-    Result<std::string> months = client_.Select(
-        "SELECT DISTINCT toUInt32(toYYYYMM(toDateTime(intDiv(time_ns, 1000000000), 'UTC'))) AS m "
-        "FROM " +
-        T(kRaw) + " WHERE point = " + Quote(p.name) + " ORDER BY m FORMAT RowBinary");
-    if (!months.ok()) return months.status();
-    RowReader m(*months);
-    while (!m.done()) {
-      uint32_t month = m.Fixed<uint32_t>();
-      if (m.failed()) return Status::Corruption(Where() + ": bad answer listing raw months");
-      const int y = static_cast<int>(month / 100);
-      const unsigned mo = month % 100;
-      const int64_t start = int64_t{DaysFromCivil({y, mo, 1})} * kNanosPerDay;
-      const int64_t end =
-          int64_t{DaysFromCivil({mo == 12 ? y + 1 : y, mo == 12 ? 1 : mo + 1, 1})} * kNanosPerDay;
-      for (int w = 0; w < 4; ++w) {
-        const int64_t from = start + w * 8 * kNanosPerDay;
-        const int64_t to = w == 3 ? end : from + 8 * kNanosPerDay;
-        Result<std::string> rows = client_.Select(
-            "SELECT time_ns, source, port FROM " + T(kRaw) + " WHERE point = " + Quote(p.name) +
-            " AND time_ns >= " + std::to_string(from) + " AND time_ns < " + std::to_string(to) +
-            " AND " + batches + " FORMAT RowBinary");
-        if (!rows.ok()) return rows.status();
-        RowReader r(*rows);
-        while (!r.done()) {
-          int64_t t = r.Fixed<int64_t>();
-          IpAddress source = r.Address();
-          uint32_t code = r.Fixed<uint32_t>();
-          if (r.failed()) break;
-          auto port = PortType::FromCode(code);
-          if (!port) {
-            return Status::Corruption(Where() + ": table raw, point " + p.name +
-                                      ": bad port code " + std::to_string(code));
-          }
-          table.Add(finder.Day(t), *port, source, t);
-        }
-        if (r.failed()) return Status::Corruption(Where() + ": bad answer reading raw records");
-      }
-    }
-    SCANSCOPE_RETURN_IF_ERROR(
-        EncodeSourceDays(zone.name(), p.name, attempt, table.TakeBlocks(), &next_chunk, send));
-  }
+  SCANSCOPE_RETURN_IF_ERROR(
+      build([&](const std::string& point, std::vector<SourceDayBlock> blocks) {
+        return EncodeSourceDays(zone.name(), point, attempt, blocks, &next_chunk, send);
+      }));
   // The zone row last: it makes the zone's rows count.
   std::string row;
   PutString(&row, zone.name());
@@ -1065,30 +1082,10 @@ Result<std::vector<uint32_t>> ApplyClickHouseRetention(const ClickHouseOptions& 
   int64_t months = int64_t{today.year} * 12 + (today.month - 1) - options.retention_months;
   const uint32_t oldest_kept = static_cast<uint32_t>((months / 12) * 100 + months % 12 + 1);
   // Every node holds its own partitions of the raw table.
-  std::vector<Endpoint> nodes;
-  Endpoint main{options.host, options.port, options.user, options.password, options.database};
-  if (options.cluster.empty()) {
-    nodes.push_back(main);
-  } else {
-    Result<std::string> rows = HttpClient(main).Select(
-        "SELECT host_name FROM system.clusters WHERE cluster = " + Quote(options.cluster) +
-        " ORDER BY shard_num, replica_num FORMAT RowBinary");
-    if (!rows.ok()) return rows.status();
-    RowReader r(*rows);
-    size_t i = 0;
-    while (!r.done()) {
-      Endpoint e = main;
-      e.host = std::string(r.String());
-      if (i < options.node_http.size()) {
-        e.host = options.node_http[i].first;
-        e.port = options.node_http[i].second;
-      }
-      nodes.push_back(e);
-      ++i;
-    }
-  }
+  Result<std::vector<Endpoint>> nodes = NodeEndpoints(options);
+  if (!nodes.ok()) return nodes.status();
   std::set<uint32_t> dropped;
-  for (const Endpoint& e : nodes) {
+  for (const Endpoint& e : *nodes) {
     HttpClient node(e);
     Result<std::string> parts =
         node.Select("SELECT DISTINCT partition FROM system.parts WHERE active AND database = " +

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "common/clock.h"
 #include "store/raw_chunk.h"
@@ -53,13 +55,22 @@ class SqliteStore : public Store {
   Result<std::vector<LedgerEntry>> Ledger() override;
   Result<std::vector<std::string>> Zones() override;
 
+ protected:
+  std::string Name() const override { return db_.path(); }
+
  private:
   friend class SqliteWriter;
 
   Status DoPutPoint(const MonitoringPoint& point) override;
+  Result<bool> DoHasPoint(const std::string& point) override;
+  Result<std::optional<std::string>> DoFindBatch(const std::string& batch_id) override;
   Result<std::unique_ptr<IngestWriter>> DoBeginIngest(const BatchInfo& info,
                                                       std::vector<TimeZone> zones) override;
-  Status DoAddZone(const TimeZone& zone) override;
+  Status DoScanRaw(const std::string& point, int64_t from_ns, int64_t to_ns,
+                   const RawVisitor& visit) override;
+  Result<std::map<std::string, uint64_t>> DoRawRecordsByBatch() override;
+  Status DoStoreZone(const TimeZone& zone,
+                     const std::function<Status(const ZoneBlockSink&)>& build) override;
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
                                            int32_t last_day) override;
   Status DoScanBlocks(const std::string& zone, int32_t first_day, int32_t last_day,
@@ -82,9 +93,8 @@ class SqliteStore : public Store {
                       std::vector<SourceDayRow>* rows);
 
   Db db_;
-  bool writer_open_ = false;
   Statement insert_block_, select_block_, update_block_, insert_raw_, insert_ledger_, find_ledger_,
-      find_point_, find_zone_, totals_, scan_;
+      find_point_, find_zone_, totals_, scan_, scan_raw_;
 };
 
 class SqliteWriter : public IngestWriter {
@@ -95,12 +105,9 @@ class SqliteWriter : public IngestWriter {
         store_(store),
         info_(std::move(info)),
         point_id_(point_id),
-        zone_ids_(std::move(zone_ids)) {
-    store_->writer_open_ = true;
-  }
+        zone_ids_(std::move(zone_ids)) {}
   ~SqliteWriter() override {
     if (!done_) (void)store_->Rollback();
-    store_->writer_open_ = false;
   }
 
  private:
@@ -270,6 +277,10 @@ Status SqliteStore::PrepareStatements() {
       db_.Prepare("SELECT day, point, port, accesses, sources, rows FROM blocks "
                   "WHERE zone=?1 AND day BETWEEN ?2 AND ?3 ORDER BY zone, day, point, port",
                   &scan_));
+  SCANSCOPE_RETURN_IF_ERROR(
+      db_.Prepare("SELECT id, data FROM raw_chunks WHERE point=?1 AND first_ns < ?3 "
+                  "AND last_ns >= ?2 ORDER BY id",
+                  &scan_raw_));
   return Status::Ok();
 }
 
@@ -425,8 +436,6 @@ constexpr std::string_view kPointStatusTable =
     "NULL, status_json TEXT NOT NULL) WITHOUT ROWID";
 
 Status SqliteStore::DoPutPointStatus(const PointStatus& status) {
-  if (writer_open_) return Status::InvalidArgument("PutPointStatus while an ingest is open");
-  SCANSCOPE_RETURN_IF_ERROR(PointId(status.point).status());
   SCANSCOPE_RETURN_IF_ERROR(db_.Exec(kPointStatusTable));
   Statement s;
   SCANSCOPE_RETURN_IF_ERROR(
@@ -464,7 +473,6 @@ Result<std::vector<PointStatus>> SqliteStore::DoPointStatuses() {
 }
 
 Status SqliteStore::DoPutPoint(const MonitoringPoint& point) {
-  if (writer_open_) return Status::InvalidArgument("PutPoint while an ingest is open");
   Statement s;
   SCANSCOPE_RETURN_IF_ERROR(db_.Prepare(
       "INSERT INTO points(name, watched, description) VALUES(?, ?, ?) ON CONFLICT(name) "
@@ -479,24 +487,29 @@ Status SqliteStore::DoPutPoint(const MonitoringPoint& point) {
   return Status::Ok();
 }
 
+Result<bool> SqliteStore::DoHasPoint(const std::string& point) {
+  Result<int64_t> id = PointId(point);
+  if (id.ok()) return true;
+  if (id.status().code() == StatusCode::kNotFound) return false;
+  return id.status();
+}
+
+Result<std::optional<std::string>> SqliteStore::DoFindBatch(const std::string& batch_id) {
+  Scope scope(&find_ledger_);
+  find_ledger_.Bind(1, batch_id);
+  int rc = find_ledger_.Step();
+  if (rc == SQLITE_ROW) return std::optional<std::string>(std::string(find_ledger_.Text(0)));
+  if (rc != SQLITE_DONE) return db_.Error("read ledger", rc);
+  return std::optional<std::string>();
+}
+
 Result<std::unique_ptr<IngestWriter>> SqliteStore::DoBeginIngest(const BatchInfo& info,
                                                                  std::vector<TimeZone> zones) {
-  if (writer_open_) return Status::InvalidArgument("an ingest is already open on this store");
   SCANSCOPE_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
   auto fail = [this](Status st) {
     (void)Rollback();
     return st;
   };
-  {
-    Scope scope(&find_ledger_);
-    find_ledger_.Bind(1, info.batch_id);
-    int rc = find_ledger_.Step();
-    if (rc == SQLITE_ROW) {
-      return fail(Status::AlreadyExists("batch " + info.batch_id + " is already ingested (" +
-                                        std::string(find_ledger_.Text(0)) + ")"));
-    }
-    if (rc != SQLITE_DONE) return fail(db_.Error("read ledger", rc));
-  }
   Result<int64_t> point = PointId(info.point);
   if (!point.ok()) return fail(point.status());
   std::vector<int64_t> zone_ids;
@@ -509,37 +522,52 @@ Result<std::unique_ptr<IngestWriter>> SqliteStore::DoBeginIngest(const BatchInfo
       new SqliteWriter(this, info, *point, std::move(zone_ids), std::move(zones)));
 }
 
-Status SqliteStore::DoAddZone(const TimeZone& zone) {
-  if (writer_open_) return Status::InvalidArgument("AddZone while an ingest is open");
+Status SqliteStore::DoScanRaw(const std::string& point, int64_t from_ns, int64_t to_ns,
+                              const RawVisitor& visit) {
+  Result<int64_t> point_id = PointId(point);
+  if (!point_id.ok()) {
+    return point_id.status().code() == StatusCode::kNotFound ? Status::Ok() : point_id.status();
+  }
+  Scope scope(&scan_raw_);
+  scan_raw_.Bind(1, *point_id);
+  scan_raw_.Bind(2, from_ns);
+  scan_raw_.Bind(3, to_ns);
+  std::vector<AccessRecord> records;
+  int rc;
+  while ((rc = scan_raw_.Step()) == SQLITE_ROW) {
+    records.clear();
+    Status st = DecodeRawChunk(scan_raw_.Blob(1), &records);
+    if (!st.ok()) {
+      return Status::Corruption(db_.path() + ": table raw_chunks, id " +
+                                std::to_string(scan_raw_.Int(0)) + ": " + st.message());
+    }
+    if (from_ns != INT64_MIN || to_ns != INT64_MAX) {
+      std::erase_if(records, [&](const AccessRecord& r) {
+        return r.time_ns < from_ns || r.time_ns >= to_ns;
+      });
+    }
+    if (!records.empty()) SCANSCOPE_RETURN_IF_ERROR(visit(records));
+  }
+  if (rc != SQLITE_DONE) return db_.Error("read raw_chunks", rc);
+  return Status::Ok();
+}
+
+Result<std::map<std::string, uint64_t>> SqliteStore::DoRawRecordsByBatch() {
+  Statement s;
+  SCANSCOPE_RETURN_IF_ERROR(
+      db_.Prepare("SELECT batch, sum(count) FROM raw_chunks GROUP BY batch", &s));
+  std::map<std::string, uint64_t> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW)
+    out[std::string(s.Text(0))] = static_cast<uint64_t>(s.Int(1));
+  if (rc != SQLITE_DONE) return db_.Error("read raw_chunks", rc);
+  return out;
+}
+
+Status SqliteStore::DoStoreZone(const TimeZone& zone,
+                                const std::function<Status(const ZoneBlockSink&)>& build) {
   SCANSCOPE_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
   auto body = [&]() -> Status {
-    // Every ingested access must still have its raw record, else the new
-    // zone's days would silently lack them.
-    std::map<std::string, int64_t> kept;
-    {
-      Statement s;
-      SCANSCOPE_RETURN_IF_ERROR(
-          db_.Prepare("SELECT batch, sum(count) FROM raw_chunks GROUP BY batch", &s));
-      int rc;
-      while ((rc = s.Step()) == SQLITE_ROW) kept[std::string(s.Text(0))] = s.Int(1);
-      if (rc != SQLITE_DONE) return db_.Error("read raw_chunks", rc);
-    }
-    {
-      Statement s;
-      SCANSCOPE_RETURN_IF_ERROR(db_.Prepare("SELECT batch_id, point, accesses FROM ledger", &s));
-      int rc;
-      while ((rc = s.Step()) == SQLITE_ROW) {
-        std::string batch(s.Text(0));
-        if (kept[batch] != s.Int(2)) {
-          return Status::NotFound(db_.path() + ": cannot build days of zone " + zone.name() +
-                                  ": raw records of batch " + batch + " (point " +
-                                  std::string(s.Text(1)) + ") were deleted by retention (" +
-                                  std::to_string(kept[batch]) + " of " + std::to_string(s.Int(2)) +
-                                  " kept)");
-        }
-      }
-      if (rc != SQLITE_DONE) return db_.Error("read ledger", rc);
-    }
     {
       Statement s;
       SCANSCOPE_RETURN_IF_ERROR(db_.Prepare("INSERT INTO zones(name) VALUES(?)", &s));
@@ -548,34 +576,15 @@ Status SqliteStore::DoAddZone(const TimeZone& zone) {
       if (rc != SQLITE_DONE) return db_.Error("insert zone " + zone.name(), rc);
     }
     const int64_t zone_id = sqlite3_last_insert_rowid(db_.get());
-    Result<std::map<int64_t, std::string>> points = PointNames();
-    if (!points.ok()) return points.status();
-    Statement chunks;
     SCANSCOPE_RETURN_IF_ERROR(
-        db_.Prepare("SELECT id, data FROM raw_chunks WHERE point=? ORDER BY id", &chunks));
-    std::vector<AccessRecord> records;
-    for (const auto& [point_id, name] : *points) {
-      SourceDayTable table;
-      DayFinder finder(zone);
-      Scope scope(&chunks);
-      chunks.Bind(1, point_id);
-      int rc;
-      while ((rc = chunks.Step()) == SQLITE_ROW) {
-        records.clear();
-        Status st = DecodeRawChunk(chunks.Blob(1), &records);
-        if (!st.ok()) {
-          return Status::Corruption(db_.path() + ": table raw_chunks, id " +
-                                    std::to_string(chunks.Int(0)) + ": " + st.message());
-        }
-        for (const AccessRecord& r : records) {
-          table.Add(finder.Day(r.time_ns), r.port_type, r.source, r.time_ns);
-        }
-      }
-      if (rc != SQLITE_DONE) return db_.Error("read raw_chunks", rc);
-      for (const SourceDayBlock& b : table.TakeBlocks()) {
-        SCANSCOPE_RETURN_IF_ERROR(PutBlock(zone_id, point_id, b));
-      }
-    }
+        build([&](const std::string& point, std::vector<SourceDayBlock> blocks) -> Status {
+          Result<int64_t> point_id = PointId(point);
+          if (!point_id.ok()) return point_id.status();
+          for (const SourceDayBlock& b : blocks) {
+            SCANSCOPE_RETURN_IF_ERROR(PutBlock(zone_id, *point_id, b));
+          }
+          return Status::Ok();
+        }));
     return db_.Exec("COMMIT");
   };
   Status st = body();
