@@ -40,17 +40,6 @@ int64_t RoundedHundredths(uint64_t numerator, uint64_t denominator) {
   return static_cast<int64_t>(q * 100 + (r * 200 + denominator) / (2 * denominator));
 }
 
-std::string WithThousands(uint64_t v) {
-  std::string digits = std::to_string(v);
-  std::string out;
-  int n = static_cast<int>(digits.size());
-  for (int i = 0; i < n; ++i) {
-    out += digits[i];
-    if ((n - i - 1) % 3 == 0 && i != n - 1) out += ',';
-  }
-  return out;
-}
-
 Result<MonthStats> ComputeMonthStats(Store& store, const Month& month, const TimeZone& zone) {
   SCANSCOPE_RETURN_IF_ERROR(store.EnsureZone(zone));
   auto totals = store.Totals(zone, month.first_day, month.first_day + month.days - 1);

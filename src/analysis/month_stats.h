@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ratio.h"  // WithThousands, FormatRatio: callers of these figures print with them
 #include "common/status.h"
 #include "common/time_zone.h"
 #include "store/store.h"
@@ -51,7 +52,5 @@ nlohmann::ordered_json MonthStatsToJson(const MonthStats& stats);
 // Human text that reads like the reference's first paragraph, then tables.
 std::string MonthStatsToText(const MonthStats& stats);
 
-// 1234567 -> "1,234,567".
-std::string WithThousands(uint64_t v);
 
 }  // namespace scanscope

@@ -13,13 +13,5 @@ TEST(MonthStatsTest, RoundingIsExactHalfUp) {
   EXPECT_EQ(RoundedHundredths(5, 0), 0);
 }
 
-TEST(MonthStatsTest, ThousandsSeparators) {
-  EXPECT_EQ(WithThousands(0), "0");
-  EXPECT_EQ(WithThousands(999), "999");
-  EXPECT_EQ(WithThousands(1000), "1,000");
-  EXPECT_EQ(WithThousands(115336), "115,336");
-  EXPECT_EQ(WithThousands(1234567890), "1,234,567,890");
-}
-
 }  // namespace
 }  // namespace scanscope

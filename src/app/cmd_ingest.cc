@@ -72,6 +72,10 @@ void PrintReport(const FileIngestReport& r) {
     counters += fmt::format("{} {}", name, WithThousands(value));
   }
   if (!counters.empty()) fmt::print("  not counted as accesses: {}\n", counters);
+  if (r.classify.fragments_with_port_type_of_first > 0) {
+    fmt::print("  counted: {} non-first fragments, with their first fragment's port type\n",
+               WithThousands(r.classify.fragments_with_port_type_of_first));
+  }
   for (const std::string& w : r.warnings) fmt::print(stderr, "  warning: {}\n", w);
   if (!r.stop_reason.empty()) {
     fmt::print(stderr, "  warning: file ended early: {} (ingested up to there)\n", r.stop_reason);
@@ -124,7 +128,10 @@ int RunIngest(const IngestArgs& args) {
     if (show_progress) fmt::print(stderr, "\r\033[K");
     if (!report.ok()) {
       ++failed;
-      fmt::print(stderr, "scanscope: {}: {}\n", path, report.status().message());
+      // Messages that name the file already are not prefixed with it again.
+      const std::string& message = report.status().message();
+      fmt::print(stderr, "scanscope: {}\n",
+                 message.starts_with(path) ? message : path + ": " + message);
       continue;
     }
     if (report->already_ingested) ++skipped;

@@ -89,7 +89,10 @@ WireBatch Batch(const std::string& id, size_t n) {
   WireBatch b{"p", "p/" + id, {}};
   for (size_t i = 0; i < n; ++i) {
     AccessRecord r;
-    r.time_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(i);
+    // Each batch's own probes: the same probe in two batches is one access.
+    r.time_ns = 1'700'000'000'000'000'000 +
+                static_cast<int64_t>(std::hash<std::string>()(id) % 1'000'000) * 1000 +
+                static_cast<int64_t>(i);
     r.source = IpAddress::FromV4(0x0A000000u + static_cast<uint32_t>(i));
     r.destination = IpAddress::FromV4(0xC0000201);
     r.port_type = PortType::Tcp(445);

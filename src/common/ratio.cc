@@ -20,4 +20,15 @@ std::string FormatRatio(uint64_t part, uint64_t total) {
   return fmt::format("{}.{}", tenths / 10, tenths % 10);
 }
 
+std::string WithThousands(uint64_t v) {
+  std::string digits = std::to_string(v);
+  std::string out;
+  int n = static_cast<int>(digits.size());
+  for (int i = 0; i < n; ++i) {
+    out += digits[i];
+    if ((n - i - 1) % 3 == 0 && i != n - 1) out += ',';
+  }
+  return out;
+}
+
 }  // namespace scanscope

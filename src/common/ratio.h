@@ -1,7 +1,8 @@
 #pragma once
-// Ratios as the report prints them (docs/design.md, "ratio"): a share in
-// percent, rounded half up to one decimal place, computed in integers so that
-// the same counts give the same digits on every machine.
+// Numbers as scanscope prints them for people. Ratios (docs/design.md,
+// "ratio"): a share in percent, rounded half up to one decimal place,
+// computed in integers so that the same counts give the same digits on every
+// machine. Counts with thousands separators.
 
 #include <cstdint>
 #include <string>
@@ -17,5 +18,8 @@ double RatioPercent(uint64_t part, uint64_t total);
 
 // "12.3": the ratio's digits, without the percent sign.
 std::string FormatRatio(uint64_t part, uint64_t total);
+
+// 1234567 -> "1,234,567".
+std::string WithThousands(uint64_t v);
 
 }  // namespace scanscope

@@ -45,5 +45,13 @@ TEST(Ratio, NoOverflowOnHugeCounts) {
   EXPECT_EQ(RatioTenths(big / 2, big), 500u);
 }
 
+TEST(Numbers, ThousandsSeparators) {
+  EXPECT_EQ(WithThousands(0), "0");
+  EXPECT_EQ(WithThousands(999), "999");
+  EXPECT_EQ(WithThousands(1000), "1,000");
+  EXPECT_EQ(WithThousands(115336), "115,336");
+  EXPECT_EQ(WithThousands(1234567890), "1,234,567,890");
+}
+
 }  // namespace
 }  // namespace scanscope

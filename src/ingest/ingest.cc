@@ -19,6 +19,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/ratio.h"
+
 namespace scanscope {
 
 namespace {
@@ -62,6 +64,49 @@ Result<InputFormat> DetectFormat(const std::string& path) {
       path + ": not a pcap, pcapng or firewall log (use --format to say which)");
 }
 
+// What the first bytes of a file look like, for the one line that says a file
+// was not recognised: "a pcap capture", "text: \"first line\"", "binary data: 00 01 ...".
+std::string LooksLike(const std::string& path) {
+  auto head = PeekContent(path, 4096);
+  if (!head.ok() || head->empty()) return "nothing readable";
+  const std::string& h = *head;
+  if (h.size() >= 4) {
+    uint32_t magic;
+    std::memcpy(&magic, h.data(), 4);
+    if (magic == 0x0A0D0D0A) return "a pcapng capture";
+    if (magic == 0xA1B2C3D4 || magic == 0xD4C3B2A1 || magic == 0xA1B23C4D || magic == 0x4D3CB2A1) {
+      return "a pcap capture";
+    }
+  }
+  size_t printable = 0;
+  for (unsigned char c : h)
+    printable += (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
+  if (printable * 100 >= h.size() * 95) {
+    std::string line = h.substr(0, h.find('\n'));
+    if (line.size() > 80) line = line.substr(0, 80) + "...";
+    for (char& c : line) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    }
+    return "text, first line \"" + line + "\"";
+  }
+  std::string bytes;
+  for (size_t i = 0; i < std::min<size_t>(h.size(), 16); ++i) {
+    bytes += fmt::format("{}{:02x}", i ? " " : "", static_cast<unsigned char>(h[i]));
+  }
+  return "binary data, first bytes " + bytes;
+}
+
+// Nothing of the file was of a known format: not one capture record and not
+// one firewall log line (well formed or damaged).
+bool NothingRecognised(const FileIngestReport& r) {
+  if (r.format != "netfilter") return false;  // the capture header was read
+  if (r.packets > 0) return false;
+  for (uint64_t n : r.log.malformed) {
+    if (n > 0) return false;
+  }
+  return true;
+}
+
 const char* FormatName(InputFormat f) {
   switch (f) {
     case InputFormat::kPcap:
@@ -80,10 +125,12 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Accumulates accesses in chunks and hands each chunk to two worker
-// threads: one aggregates it into source-days (IngestWriter::AddToDays), the
-// other keeps the raw records (IngestWriter::AppendRaw: encoding,
-// compression, the store's write). With the reading thread that makes three
+// Accumulates accesses in chunks and hands each chunk to two worker threads
+// in turn: the first leaves out the accesses the store already holds
+// (IngestWriter::RemoveStored) and aggregates the rest into source-days
+// (AddToDays), then passes the chunk to the second, which keeps its raw
+// records (AppendRaw: encoding, compression, the store's write). Each works on
+// a different chunk at a time: with the reading thread that makes three
 // streams of work for two cores, which the scheduler balances. Each worker's
 // queue is bounded: a slow store slows the reader instead of growing memory.
 class AccessSink {
@@ -94,8 +141,14 @@ class AccessSink {
   AccessSink(std::shared_future<IngestWriter*> writer, FileIngestReport* report)
       : writer_(std::move(writer)),
         report_(report),
-        days_([this](const Chunk& c) { return Writer()->AddToDays(c.records); }, this),
-        raw_([this](const Chunk& c) { return Writer()->AppendRaw(c.records); }, this) {
+        raw_([this](Chunk& c) { return Writer()->AppendRaw(c.records); }, this, nullptr),
+        days_(
+            [this](Chunk& c) {
+              Result<uint64_t> removed = Writer()->RemoveStored(&c.records);
+              if (!removed.ok()) return removed.status();
+              return Writer()->AddToDays(c.records);
+            },
+            this, &raw_) {
     chunk_ = NewChunk();
   }
   ~AccessSink() { (void)Finish(); }
@@ -115,7 +168,7 @@ class AccessSink {
     if (!finished_) {
       finished_ = true;
       if (!chunk_->records.empty()) Hand();
-      days_.Stop();
+      days_.Stop();  // first: it hands its last chunks to raw_
       raw_.Stop();
     }
     std::lock_guard lock(mu_);
@@ -125,14 +178,14 @@ class AccessSink {
  private:
   struct Chunk {
     std::vector<AccessRecord> records;
-    std::atomic<int> pending{0};  // workers yet to take it
   };
 
-  // One thread working through a bounded queue of chunks.
+  // One thread working through a bounded queue of chunks; each chunk goes on
+  // to `next` when there is one, else back to the sink.
   class Worker {
    public:
-    Worker(std::function<Status(const Chunk&)> work, AccessSink* sink)
-        : work_(std::move(work)), sink_(sink), thread_([this] { Run(); }) {}
+    Worker(std::function<Status(Chunk&)> work, AccessSink* sink, Worker* next)
+        : work_(std::move(work)), sink_(sink), next_(next), thread_([this] { Run(); }) {}
     void Push(Chunk* c) {
       {
         std::unique_lock lock(mu_);
@@ -166,11 +219,16 @@ class AccessSink {
         if (!sink_->failed() && sink_->WaitForWriter()) {
           if (Status s = work_(*c); !s.ok()) sink_->Fail(s);
         }
-        sink_->Release(c);
+        if (next_ != nullptr) {
+          next_->Push(c);
+        } else {
+          sink_->Release(c);
+        }
       }
     }
-    std::function<Status(const Chunk&)> work_;
+    std::function<Status(Chunk&)> work_;
     AccessSink* sink_;
+    Worker* next_;
     std::mutex mu_;
     std::condition_variable ready_, space_;
     std::deque<Chunk*> queue_;
@@ -195,15 +253,11 @@ class AccessSink {
     return c;
   }
   void Hand() {
-    Chunk* c = chunk_.release();
-    c->pending.store(2, std::memory_order_relaxed);
-    days_.Push(c);
-    raw_.Push(c);
+    days_.Push(chunk_.release());
     chunk_ = NewChunk();
   }
-  // Called by each worker when done with a chunk; the last one recycles it.
+  // Called by the last worker when done with a chunk: recycles it.
   void Release(Chunk* c) {
-    if (c->pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     std::lock_guard lock(mu_);
     spare_.emplace_back(c);
   }
@@ -228,8 +282,10 @@ class AccessSink {
   Status status_;
   std::atomic<bool> failed_{false};
   bool finished_ = false;
-  Worker days_;  // last: their threads start after every other member exists
+  // Last: their threads start after every other member exists; raw_ before
+  // days_, which hands chunks on to it.
   Worker raw_;
+  Worker days_;
 };
 
 Status IngestCapture(const std::string& path, InputFormat format, Classifier& classifier,
@@ -410,6 +466,27 @@ Result<FileIngestReport> IngestFile(Store& store, const IngestOptions& options,
     if (!s.ok()) return s;  // the writer's destructor rolls the batch back
     report.classify = classifier.counters();
   }
+  // A file that counted nothing is not recorded (the writer's destructor
+  // rolls it back), so that the right options can ingest it later.
+  if (NothingRecognised(report)) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: not recognised: no firewall log line among {} lines, and not a capture; it looks "
+        "like {} (not recorded)",
+        path, WithThousands(report.lines), LooksLike(path)));
+  }
+  if (report.accesses == 0) {
+    std::string counts;
+    for (const auto& [name, value] : report.NamedCounters()) {
+      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", name, WithThousands(value));
+    }
+    return Status::InvalidArgument(fmt::format(
+        "{}: 0 accesses among {} {} read{}{}: not recorded (check --watch and "
+        "--format)",
+        path, WithThousands(report.packets), report.format == "netfilter" ? "LOG lines" : "packets",
+        counts.empty() ? "" : "; not accesses: ", counts));
+  }
+  report.duplicates = writer->duplicates();
+  report.accesses -= report.duplicates;
   report.seconds = SecondsSince(t0);
   SCANSCOPE_RETURN_IF_ERROR(writer->Commit(report.ToJson()));
   report.seconds = SecondsSince(t0);
@@ -426,7 +503,7 @@ std::vector<std::pair<std::string, uint64_t>> FileIngestReport::NamedCounters() 
     if (r == ClassifyResult::kAccess) continue;
     add(std::string(ClassifyResultName(r)), classify.by_result[i]);
   }
-  add("fragments_with_port_type_of_first", classify.fragments_with_port_type_of_first);
+  add("already_stored", duplicates);
   add("fragments_without_first", classify.fragments_without_first);
   add("reply_flows_evicted", classify.reply_flows_evicted);
   add("fragments_evicted", classify.fragments_evicted);
@@ -463,6 +540,10 @@ std::string FileIngestReport::ToJson() const {
   j["packets"] = packets;
   if (format == "netfilter") j["lines"] = lines;
   j["accesses"] = accesses;
+  j["already_stored"] = duplicates;
+  if (classify.fragments_with_port_type_of_first != 0) {
+    j["fragments_with_port_type_of_first"] = classify.fragments_with_port_type_of_first;
+  }
   j["first_ns"] = first_ns;
   j["last_ns"] = last_ns;
   nlohmann::json counters = nlohmann::json::object();

@@ -40,10 +40,11 @@ struct FileIngestReport {
   std::string batch_id;
   bool already_ingested = false;
   uint64_t input_bytes = 0;
-  uint64_t packets = 0;  // frames read, or LOG lines parsed as packets
-  uint64_t lines = 0;    // log lines read (logs only)
-  uint64_t accesses = 0;
-  uint64_t first_ns = 0, last_ns = 0;  // time span of the accesses
+  uint64_t packets = 0;     // frames read, or LOG lines parsed as packets
+  uint64_t lines = 0;       // log lines read (logs only)
+  uint64_t accesses = 0;    // accesses stored by this file (new to the store)
+  uint64_t duplicates = 0;  // accesses found that the store already held: not counted again
+  uint64_t first_ns = 0, last_ns = 0;  // time span of the accesses found
   ClassifyCounters classify;
   DecodeCounters decode;
   CaptureCounters capture;
@@ -53,7 +54,8 @@ struct FileIngestReport {
       stop_reason;  // non-empty when the file ended early (damage), still ingested up to there
   double seconds = 0;
 
-  // Named counters, zero ones left out, in a stable order: "replies_excluded",
+  // Named counters of what was read but not counted as an access, zero ones
+  // left out, in a stable order: "replies_excluded", "already_stored",
   // "malformed.truncated_ipv4_header", ...
   std::vector<std::pair<std::string, uint64_t>> NamedCounters() const;
   std::string ToJson() const;

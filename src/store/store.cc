@@ -40,8 +40,17 @@ IngestWriter::IngestWriter(std::vector<TimeZone> zones) : zones_(std::move(zones
 }
 
 Status IngestWriter::Add(std::span<const AccessRecord> records) {
-  SCANSCOPE_RETURN_IF_ERROR(AddToDays(records));
-  return AppendRaw(records);
+  std::vector<AccessRecord> fresh(records.begin(), records.end());
+  Result<uint64_t> removed = RemoveStored(&fresh);
+  if (!removed.ok()) return removed.status();
+  SCANSCOPE_RETURN_IF_ERROR(AddToDays(fresh));
+  return AppendRaw(fresh);
+}
+
+Result<uint64_t> IngestWriter::RemoveStored(std::vector<AccessRecord>* records) {
+  if (committed_) return Status::InvalidArgument("ingest: Add after Commit");
+  if (!duplicates_) return uint64_t{0};
+  return duplicates_->Filter(records);
 }
 
 Status IngestWriter::AddToDays(std::span<const AccessRecord> records) {
@@ -180,6 +189,15 @@ Result<std::unique_ptr<IngestWriter>> Store::BeginIngest(const BatchInfo& info) 
   }
   writer_open_ = true;
   (*writer)->open_flags_.push_back(&writer_open_);
+  // The point's records already stored, one hour at a time, for telling the
+  // batch's new accesses from those it repeats.
+  (*writer)->duplicates_ = std::make_unique<DuplicateFilter>(
+      [this, point = info.point](int64_t from, int64_t to, const DuplicateFilter::RecordSink& add) {
+        return DoScanRaw(point, from, to, [&](std::span<const AccessRecord> records) {
+          add(records);
+          return Status::Ok();
+        });
+      });
   return writer;
 }
 

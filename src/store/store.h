@@ -35,6 +35,7 @@
 #include "common/status.h"
 #include "common/time_zone.h"
 #include "record/access_record.h"
+#include "store/duplicate_filter.h"
 #include "store/source_day.h"
 
 namespace scanscope {
@@ -85,14 +86,23 @@ class IngestWriter {
  public:
   // Closing the writer (commit or not) lets the store take other writes.
   virtual ~IngestWriter();
-  // Adds accesses of the batch's point. Aggregates them into source-days for
-  // every zone the store keeps, and keeps the raw records. The same as
-  // AddToDays and then AppendRaw.
+  // Adds accesses of the batch's point: leaves out those the store already
+  // holds, aggregates the rest into source-days for every zone the store
+  // keeps, and keeps their raw records. The same as RemoveStored, AddToDays
+  // and then AppendRaw.
   Status Add(std::span<const AccessRecord> records);
-  // The two halves of Add, for callers that run them on two threads: each
-  // touches only its own state, so one thread may call AddToDays while
-  // another calls AppendRaw; neither may run concurrently with itself or
-  // with Commit, and every record must go through both before Commit.
+  // Removes from *records, in place, the accesses the store already holds
+  // for this batch's point (docs/store.md, "Each access once"); returns how
+  // many it removed. Records go through it, in the order they are added,
+  // before AddToDays and AppendRaw.
+  Result<uint64_t> RemoveStored(std::vector<AccessRecord>* records);
+  // Accesses RemoveStored has left out so far.
+  uint64_t duplicates() const { return duplicates_ ? duplicates_->duplicates() : 0; }
+  // The two halves of Add past RemoveStored, for callers that run them on two
+  // threads: each touches only its own state, so one thread may call
+  // AddToDays while another calls AppendRaw; neither may run concurrently
+  // with itself or with Commit, and every record must go through both
+  // before Commit.
   Status AddToDays(std::span<const AccessRecord> records);
   Status AppendRaw(std::span<const AccessRecord> records);
   // Makes the batch durable and visible, and records it in the ledger.
@@ -114,6 +124,8 @@ class IngestWriter {
   // The "a writer is open" flag of each store this writer holds (a store that
   // wraps another has two), cleared on close.
   std::vector<bool*> open_flags_;
+  // Set by Store::BeginIngest: asks the store for the point's raw records.
+  std::unique_ptr<DuplicateFilter> duplicates_;
   std::vector<TimeZone> zones_;
   std::vector<DayFinder> day_finders_;
   std::vector<SourceDayTable> tables_;

@@ -10,7 +10,7 @@ Status Db::Open(const std::string& path) {
   path_ = path;
   int rc =
       sqlite3_open_v2(path.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status st = Error("cannot open", rc);
     sqlite3_close_v2(db_);

@@ -15,7 +15,9 @@ namespace scanscope::sqlite_internal {
 
 class Statement;
 
-// One connection. Not thread-safe (SQLITE_OPEN_NOMUTEX); one per Store.
+// One connection, serialized (SQLITE_OPEN_FULLMUTEX): an ingest writer appends
+// raw chunks on one thread while another reads the point's stored records
+// through different statements of the same connection. One per Store.
 class Db {
  public:
   Db() = default;

@@ -40,6 +40,9 @@ CREATE TABLE raw_chunks(id INTEGER PRIMARY KEY, point INTEGER NOT NULL, batch TE
                         first_ns INTEGER NOT NULL, last_ns INTEGER NOT NULL,
                         count INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE INDEX raw_chunks_point ON raw_chunks(point, first_ns);
+-- The longest time span of any raw chunk of a point: a look for the chunks
+-- that may hold [from, to) reads the index from first_ns >= from - span.
+CREATE TABLE raw_spans(point INTEGER PRIMARY KEY, max_span_ns INTEGER NOT NULL);
 CREATE TABLE ledger(batch_id TEXT PRIMARY KEY, point TEXT NOT NULL, origin TEXT NOT NULL,
                     ingested_at INTEGER NOT NULL, accesses INTEGER NOT NULL,
                     summary_json TEXT NOT NULL);
@@ -79,6 +82,8 @@ class SqliteStore : public Store {
   Result<std::vector<PointStatus>> DoPointStatuses() override;
 
   Status CheckOrCreateSchema(const std::vector<TimeZone>& default_zones);
+  // Stores made before raw_spans existed get it, filled from their chunks.
+  Status AddRawSpans();
   Status PrepareStatements();
   Status Rollback() { return db_.Exec("ROLLBACK"); }
   Result<int64_t> ZoneId(const std::string& zone);
@@ -94,7 +99,7 @@ class SqliteStore : public Store {
 
   Db db_;
   Statement insert_block_, select_block_, update_block_, insert_raw_, insert_ledger_, find_ledger_,
-      find_point_, find_zone_, totals_, scan_, scan_raw_;
+      find_point_, find_zone_, totals_, scan_, scan_raw_, find_span_, put_span_;
 };
 
 class SqliteWriter : public IngestWriter {
@@ -129,6 +134,12 @@ class SqliteWriter : public IngestWriter {
     s.BindBlob(6, data);
     int rc = s.Step();
     if (rc != SQLITE_DONE) return store_->db_.Error("insert raw_chunks", rc);
+    Statement& span = store_->put_span_;
+    Scope span_scope(&span);
+    span.Bind(1, point_id_);
+    span.Bind(2, last - first);
+    rc = span.Step();
+    if (rc != SQLITE_DONE) return store_->db_.Error("update raw_spans", rc);
     return Status::Ok();
   }
 
@@ -177,6 +188,7 @@ Status SqliteStore::Open(const std::string& path, const std::vector<TimeZone>& d
   SCANSCOPE_RETURN_IF_ERROR(db_.Open(path));
   sqlite3_busy_timeout(db_.get(), 5000);
   SCANSCOPE_RETURN_IF_ERROR(CheckOrCreateSchema(default_zones));
+  SCANSCOPE_RETURN_IF_ERROR(AddRawSpans());
   // Rollback journal + synchronous=FULL: a commit is on disk when it
   // returns (process death and power loss alike). For bulk ingests this
   // writes each page once, where WAL writes it twice (log, then checkpoint):
@@ -243,6 +255,19 @@ Status SqliteStore::CheckOrCreateSchema(const std::vector<TimeZone>& default_zon
   return db_.Exec("PRAGMA journal_mode=DELETE");
 }
 
+Status SqliteStore::AddRawSpans() {
+  Statement t;
+  SCANSCOPE_RETURN_IF_ERROR(
+      db_.Prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='raw_spans'", &t));
+  int rc = t.Step();
+  if (rc == SQLITE_ROW) return Status::Ok();
+  if (rc != SQLITE_DONE) return db_.Error("look for table raw_spans", rc);
+  return db_.Exec(
+      "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS raw_spans(point INTEGER PRIMARY KEY, "
+      "max_span_ns INTEGER NOT NULL); INSERT OR REPLACE INTO raw_spans SELECT point, "
+      "max(last_ns - first_ns) FROM raw_chunks GROUP BY point; COMMIT;");
+}
+
 Status SqliteStore::PrepareStatements() {
   SCANSCOPE_RETURN_IF_ERROR(db_.Prepare(
       "INSERT INTO blocks(zone, day, point, port, accesses, sources, rows) "
@@ -278,9 +303,15 @@ Status SqliteStore::PrepareStatements() {
                   "WHERE zone=?1 AND day BETWEEN ?2 AND ?3 ORDER BY zone, day, point, port",
                   &scan_));
   SCANSCOPE_RETURN_IF_ERROR(
-      db_.Prepare("SELECT id, data FROM raw_chunks WHERE point=?1 AND first_ns < ?3 "
-                  "AND last_ns >= ?2 ORDER BY id",
+      db_.Prepare("SELECT id, data FROM raw_chunks WHERE point=?1 AND first_ns >= ?4 "
+                  "AND first_ns < ?3 AND last_ns >= ?2 ORDER BY id",
                   &scan_raw_));
+  SCANSCOPE_RETURN_IF_ERROR(
+      db_.Prepare("SELECT max_span_ns FROM raw_spans WHERE point=?", &find_span_));
+  SCANSCOPE_RETURN_IF_ERROR(
+      db_.Prepare("INSERT INTO raw_spans(point, max_span_ns) VALUES(?1, ?2) ON CONFLICT(point) "
+                  "DO UPDATE SET max_span_ns=max(max_span_ns, excluded.max_span_ns)",
+                  &put_span_));
   return Status::Ok();
 }
 
@@ -528,10 +559,23 @@ Status SqliteStore::DoScanRaw(const std::string& point, int64_t from_ns, int64_t
   if (!point_id.ok()) {
     return point_id.status().code() == StatusCode::kNotFound ? Status::Ok() : point_id.status();
   }
+  // A chunk holding a record at or after from_ns starts no earlier than
+  // from_ns less the point's longest chunk span.
+  int64_t lowest_first = INT64_MIN;
+  {
+    Scope scope(&find_span_);
+    find_span_.Bind(1, *point_id);
+    int rc = find_span_.Step();
+    if (rc == SQLITE_DONE) return Status::Ok();  // no raw records of the point at all
+    if (rc != SQLITE_ROW) return db_.Error("read raw_spans", rc);
+    const int64_t span = find_span_.Int(0);
+    if (from_ns > INT64_MIN + span) lowest_first = from_ns - span;
+  }
   Scope scope(&scan_raw_);
   scan_raw_.Bind(1, *point_id);
   scan_raw_.Bind(2, from_ns);
   scan_raw_.Bind(3, to_ns);
+  scan_raw_.Bind(4, lowest_first);
   std::vector<AccessRecord> records;
   int rc;
   while ((rc = scan_raw_.Step()) == SQLITE_ROW) {
