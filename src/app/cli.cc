@@ -101,6 +101,17 @@ int RunCli(int argc, char** argv) {
   p->add_flag("--batches", pt.batches,
               "every committed batch (the ledger): id, point, origin, time, accesses");
   p->add_option("--point", pt.point, "only this point (in the list, --status and --batches)");
+  p->add_option("--forget", pt.forget,
+                "take back a committed batch (its raw records and its share of every figure); "
+                "repeatable");
+  p->add_option("--forget-file", pt.forget_file, "take back every batch ingested from this file");
+  p->add_flag("--forget-point", pt.forget_point,
+              "take back every batch of --point (within --ingested-from/--ingested-to)");
+  p->add_option("--ingested-from", pt.ingested_from,
+                "with --forget-point: batches ingested from this UTC time (YYYY-MM-DD[THH:MM:SS])");
+  p->add_option("--ingested-to", pt.ingested_to,
+                "with --forget-point: batches ingested before this UTC time");
+  p->add_flag("--forgotten", pt.forgotten, "the ledger's history: every batch taken back");
 
   CollectorArgs co;
   auto* c = app.add_subcommand(

@@ -102,6 +102,27 @@ int PrintStatus(const PointsArgs& args, const Config& config, Store* store,
   return 0;
 }
 
+// "2026-11-03" or "2026-11-03T14:00:00" (UTC) -> ns.
+Result<int64_t> ParseUtc(const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  char tail = 0;
+  int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &tail);
+  if ((n != 3 && n != 6) || mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo) || h > 23 ||
+      mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0) {
+    return Status::InvalidArgument("'" + text + "': want a UTC time YYYY-MM-DD[THH:MM:SS]");
+  }
+  const int64_t day = DaysFromCivil({y, static_cast<unsigned>(mo), static_cast<unsigned>(d)});
+  return (day * 86400 + h * 3600 + mi * 60 + sec) * kNanosPerSecond;
+}
+
+std::string Utc(int64_t ns) {
+  int64_t s = ns / kNanosPerSecond;
+  int64_t day = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+  int64_t sec = s - day * 86400;
+  return fmt::format("{}T{:02}:{:02}:{:02}Z", FormatDay(static_cast<int32_t>(day)), sec / 3600,
+                     sec / 60 % 60, sec % 60);
+}
+
 // scanscope points --batches: the ledger, one committed batch a line,
 // oldest first. An operator asks it whether a sensor's batch arrived; the
 // id is the sensor's <point>/<spool id>/<segment> or an ingest's file name.
@@ -115,20 +136,13 @@ int PrintBatches(const PointsArgs& args, Store* store) {
   std::stable_sort(rows.begin(), rows.end(), [](const LedgerEntry* a, const LedgerEntry* b) {
     return a->ingested_at_ns < b->ingested_at_ns;
   });
-  auto utc = [](int64_t ns) {
-    int64_t s = ns / kNanosPerSecond;
-    int64_t day = s >= 0 ? s / 86400 : (s - 86399) / 86400;
-    int64_t sec = s - day * 86400;
-    return fmt::format("{}T{:02}:{:02}:{:02}Z", FormatDay(static_cast<int32_t>(day)), sec / 3600,
-                       sec / 60 % 60, sec % 60);
-  };
   if (args.json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const LedgerEntry* e : rows) {
       out.push_back({{"batch", e->batch_id},
                      {"point", e->point},
                      {"origin", e->origin},
-                     {"ingested_at", utc(e->ingested_at_ns)},
+                     {"ingested_at", Utc(e->ingested_at_ns)},
                      {"accesses", e->accesses}});
     }
     fmt::print("{}\n", out.dump(2));
@@ -137,8 +151,80 @@ int PrintBatches(const PointsArgs& args, Store* store) {
   fmt::print("{:<20} {:<16} {:>14}  {:<40} {}\n", "ingested (UTC)", "point", "accesses", "batch",
              "origin");
   for (const LedgerEntry* e : rows) {
-    fmt::print("{:<20} {:<16} {:>14}  {:<40} {}\n", utc(e->ingested_at_ns), e->point,
+    fmt::print("{:<20} {:<16} {:>14}  {:<40} {}\n", Utc(e->ingested_at_ns), e->point,
                WithThousands(e->accesses), e->batch_id, e->origin);
+  }
+  return 0;
+}
+
+// scanscope points --forget ID / --forget-file PATH / --forget-point: each
+// batch taken back atomically, one line each; exit 1 when any failed.
+int ForgetBatches(const PointsArgs& args, Store* store) {
+  std::vector<std::string> ids = args.forget;
+  if (!args.forget_file.empty() || args.forget_point) {
+    if (args.forget_point && args.point.empty()) return Fail("--forget-point needs --point", 2);
+    int64_t from = INT64_MIN, to = INT64_MAX;
+    if (!args.ingested_from.empty()) {
+      auto t = ParseUtc(args.ingested_from);
+      if (!t.ok()) return Fail("--ingested-from " + t.status().message(), 2);
+      from = *t;
+    }
+    if (!args.ingested_to.empty()) {
+      auto t = ParseUtc(args.ingested_to);
+      if (!t.ok()) return Fail("--ingested-to " + t.status().message(), 2);
+      to = *t;
+    }
+    auto ledger = store->Ledger();
+    if (!ledger.ok()) return Fail(ledger.status().message());
+    for (const LedgerEntry& e : *ledger) {
+      if (!args.forget_file.empty() && e.origin != args.forget_file) continue;
+      if (args.forget_point &&
+          (e.point != args.point || e.ingested_at_ns < from || e.ingested_at_ns >= to)) {
+        continue;
+      }
+      ids.push_back(e.batch_id);
+    }
+    if (ids.empty()) return Fail("no batch in the ledger matches", 1);
+  }
+  int failed = 0;
+  for (const std::string& id : ids) {
+    Result<LedgerEntry> gone = store->Forget(id);
+    if (!gone.ok()) {
+      ++failed;
+      Fail(gone.status().message());
+      continue;
+    }
+    fmt::print("forgot batch {} (point {}, {} accesses, from {})\n", gone->batch_id, gone->point,
+               WithThousands(gone->accesses), gone->origin);
+  }
+  return failed ? 1 : 0;
+}
+
+// scanscope points --forgotten: the ledger's history of batches taken back.
+int PrintForgotten(const PointsArgs& args, Store* store) {
+  auto forgotten = store->Forgotten();
+  if (!forgotten.ok()) return Fail(forgotten.status().message());
+  if (args.json) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const ForgottenBatch& f : *forgotten) {
+      if (!args.point.empty() && f.batch.point != args.point) continue;
+      out.push_back({{"batch", f.batch.batch_id},
+                     {"point", f.batch.point},
+                     {"origin", f.batch.origin},
+                     {"ingested_at", Utc(f.batch.ingested_at_ns)},
+                     {"forgotten_at", Utc(f.forgotten_at_ns)},
+                     {"accesses", f.batch.accesses}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("{:<20} {:<20} {:<16} {:>14}  {:<40} {}\n", "ingested (UTC)", "forgotten (UTC)",
+             "point", "accesses", "batch", "origin");
+  for (const ForgottenBatch& f : *forgotten) {
+    if (!args.point.empty() && f.batch.point != args.point) continue;
+    fmt::print("{:<20} {:<20} {:<16} {:>14}  {:<40} {}\n", Utc(f.batch.ingested_at_ns),
+               Utc(f.forgotten_at_ns), f.batch.point, WithThousands(f.batch.accesses),
+               f.batch.batch_id, f.batch.origin);
   }
   return 0;
 }
@@ -158,6 +244,10 @@ int RunPoints(const PointsArgs& args) {
     if (it == points->end()) return Fail(fmt::format("no point {} in this store", args.point), 2);
     *points = {*it};
   }
+  if (!args.forget.empty() || !args.forget_file.empty() || args.forget_point) {
+    return ForgetBatches(args, store->get());
+  }
+  if (args.forgotten) return PrintForgotten(args, store->get());
   if (args.status) return PrintStatus(args, *config, store->get(), *points);
   if (args.batches) return PrintBatches(args, store->get());
   auto ledger = (*store)->Ledger();

@@ -72,7 +72,14 @@ struct PointsArgs {
   bool json = false;
   bool status = false;   // the sensors' last reports: lag, spool, drops
   bool batches = false;  // every committed batch (the ledger), oldest first
-  std::string point;     // with --batches: only this point's
+  std::string point;     // only this point's (the list, --status, --batches)
+  // Taking batches back: by id, every batch from a file, or every batch of
+  // --point ingested in [ingested_from, ingested_to) (UTC, YYYY-MM-DD[THH:MM:SS]).
+  std::vector<std::string> forget;
+  std::string forget_file;
+  bool forget_point = false;
+  std::string ingested_from, ingested_to;
+  bool forgotten = false;  // the ledger's history: batches taken back
 };
 int RunPoints(const PointsArgs& args);
 

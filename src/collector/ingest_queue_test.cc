@@ -68,6 +68,10 @@ class GatedStore : public Store {
                      const std::function<Status(const ZoneBlockSink&)>&) override {
     return inner_->AddZone(zone);
   }
+  Status DoForget(const LedgerEntry& batch, const ZoneDaysBuilder&) override {
+    return inner_->Forget(batch.batch_id).status();
+  }
+  Result<std::vector<ForgottenBatch>> DoForgotten() override { return inner_->Forgotten(); }
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first,
                                            int32_t last) override {
     return inner_->Totals(TimeZone::Find(zone).value(), first, last);

@@ -27,6 +27,7 @@ struct MemoryState {
   std::map<std::string, std::vector<RawBatch>> raw;  // by point, in commit order
   std::vector<LedgerEntry> ledger;
   std::map<std::string, PointStatus> statuses;  // by point
+  std::vector<ForgottenBatch> forgotten;
 };
 
 void MergeInto(ZoneBlocks* zone, const std::string& point, std::vector<SourceDayBlock> blocks) {
@@ -153,6 +154,54 @@ class MemoryStore : public Store {
     state_.zone_names.push_back(zone.name());
     return Status::Ok();
   }
+
+  Status DoForget(const LedgerEntry& batch, const ZoneDaysBuilder& rebuild) override {
+    std::vector<RawBatch>& batches = state_.raw[batch.point];
+    auto it = std::find_if(batches.begin(), batches.end(),
+                           [&](const RawBatch& b) { return b.batch_id == batch.batch_id; });
+    RawBatch removed;
+    if (it != batches.end()) {
+      removed = std::move(*it);
+      batches.erase(it);
+    }
+    // The new blocks of the days the batch touched, in every zone, before
+    // anything else changes: a failure puts the raw records back.
+    struct Rebuilt {
+      std::string zone;
+      int32_t first_day, last_day;
+      std::vector<SourceDayBlock> blocks;
+    };
+    std::vector<Rebuilt> rebuilt;
+    if (!removed.records.empty()) {
+      auto [lo, hi] = std::minmax_element(
+          removed.records.begin(), removed.records.end(),
+          [](const AccessRecord& a, const AccessRecord& b) { return a.time_ns < b.time_ns; });
+      for (const std::string& name : state_.zone_names) {
+        Result<TimeZone> zone = TimeZone::Find(name);
+        if (!zone.ok()) return zone.status();
+        const int32_t d0 = zone->LocalDay(lo->time_ns), d1 = zone->LocalDay(hi->time_ns);
+        Result<std::vector<SourceDayBlock>> blocks = rebuild(*zone, d0, d1);
+        if (!blocks.ok()) {
+          batches.push_back(std::move(removed));
+          return blocks.status();
+        }
+        rebuilt.push_back(Rebuilt{name, d0, d1, std::move(*blocks)});
+      }
+    }
+    for (Rebuilt& r : rebuilt) {
+      ZoneBlocks& zone = state_.blocks[r.zone];
+      std::erase_if(zone, [&](const auto& kv) {
+        return std::get<1>(kv.first) == batch.point && std::get<0>(kv.first) >= r.first_day &&
+               std::get<0>(kv.first) <= r.last_day;
+      });
+      MergeInto(&zone, batch.point, std::move(r.blocks));
+    }
+    std::erase_if(state_.ledger,
+                  [&](const LedgerEntry& e) { return e.batch_id == batch.batch_id; });
+    state_.forgotten.push_back(ForgottenBatch{batch, NowNs()});
+    return Status::Ok();
+  }
+  Result<std::vector<ForgottenBatch>> DoForgotten() override { return state_.forgotten; }
 
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
                                            int32_t last_day) override {

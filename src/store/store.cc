@@ -256,6 +256,40 @@ Status Store::BuildZone(const TimeZone& zone) {
   });
 }
 
+Result<LedgerEntry> Store::Forget(const std::string& batch_id) {
+  SCANSCOPE_RETURN_IF_ERROR(CheckName("batch id", batch_id));
+  SCANSCOPE_RETURN_IF_ERROR(CheckNoWriter("Forget"));
+  Result<std::vector<LedgerEntry>> ledger = Ledger();
+  if (!ledger.ok()) return ledger.status();
+  auto it = std::find_if(ledger->begin(), ledger->end(),
+                         [&](const LedgerEntry& e) { return e.batch_id == batch_id; });
+  if (it == ledger->end()) {
+    return Status::NotFound(Name() + ": no batch " + batch_id + " in the ledger");
+  }
+  const LedgerEntry entry = *it;
+  SCANSCOPE_RETURN_IF_ERROR(DoForget(entry,
+                                     [&](const TimeZone& zone, int32_t first_day,
+                                         int32_t last_day) -> Result<std::vector<SourceDayBlock>> {
+                                       SourceDayTable table;
+                                       DayFinder finder(zone);
+                                       std::vector<int32_t> days;
+                                       SCANSCOPE_RETURN_IF_ERROR(
+                                           DoScanRaw(entry.point, zone.DayStartUtcNs(first_day),
+                                                     zone.DayStartUtcNs(last_day + 1),
+                                                     [&](std::span<const AccessRecord> records) {
+                                                       days.resize(records.size());
+                                                       for (size_t i = 0; i < records.size(); ++i)
+                                                         days[i] = finder.Day(records[i].time_ns);
+                                                       table.AddRecords(records, days);
+                                                       return Status::Ok();
+                                                     }));
+                                       return table.TakeBlocks();
+                                     }));
+  return entry;
+}
+
+Result<std::vector<ForgottenBatch>> Store::Forgotten() { return DoForgotten(); }
+
 namespace {
 Status CheckKeptZone(Store* store, const TimeZone& zone) {
   Result<std::vector<std::string>> names = store->Zones();

@@ -71,6 +71,12 @@ struct LedgerEntry {
   std::string summary_json;  // the ingest summary, as the ingest wrote it
 };
 
+// A batch taken back by Store::Forget, as the ledger's history keeps it.
+struct ForgottenBatch {
+  LedgerEntry batch;            // as it was in the ledger
+  int64_t forgotten_at_ns = 0;  // when it was taken back, UTC ns
+};
+
 // The latest status report of a point's sensor (its counters as JSON: spool
 // depth, capture drops, newest access, ...), as the collector received it.
 struct PointStatus {
@@ -150,6 +156,15 @@ class Store {
   Result<std::unique_ptr<IngestWriter>> BeginIngest(const BatchInfo& info);
   virtual Result<std::vector<LedgerEntry>> Ledger() = 0;
 
+  // Takes a committed batch back, atomically: its raw records, and its share
+  // of every source-day in every kept zone (the days it touched are rebuilt
+  // from the raw records that stay). The ledger entry moves to the history
+  // (Forgotten), so the same batch id can be ingested again. NotFound when
+  // the ledger does not hold it.
+  Result<LedgerEntry> Forget(const std::string& batch_id);
+  // The batches taken back, oldest first.
+  Result<std::vector<ForgottenBatch>> Forgotten();
+
   // Sensor status: PutPointStatus replaces the point's last report (the
   // point must be in the store: NotFound otherwise); PointStatuses lists the
   // last report of every point that sent one, by point name.
@@ -184,6 +199,10 @@ class Store {
   // Where DoStoreZone's `build` hands each point's rebuilt blocks.
   using ZoneBlockSink =
       std::function<Status(const std::string& point, std::vector<SourceDayBlock> blocks)>;
+  // The blocks of a point's local days [first_day, last_day] in a zone, built
+  // from the raw records the store holds now.
+  using ZoneDaysBuilder = std::function<Result<std::vector<SourceDayBlock>>(
+      const TimeZone& zone, int32_t first_day, int32_t last_day)>;
 
  private:
   // Storage primitives. None of them checks a rule of the list above: Store
@@ -210,6 +229,12 @@ class Store {
   // once every block is stored.
   virtual Status DoStoreZone(const TimeZone& zone,
                              const std::function<Status(const ZoneBlockSink&)>& build) = 0;
+  // Forgets `batch` atomically: removes its raw records, then for each kept
+  // zone replaces the point's blocks of the local days its records touched by
+  // what `rebuild` (zone, first_day, last_day) builds from the raw records
+  // that stay, and moves the ledger entry to the history.
+  virtual Status DoForget(const LedgerEntry& batch, const ZoneDaysBuilder& rebuild) = 0;
+  virtual Result<std::vector<ForgottenBatch>> DoForgotten() = 0;
 
   Status CheckNoWriter(const char* what) const;
   Status BuildZone(const TimeZone& zone);

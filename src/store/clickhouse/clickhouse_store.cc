@@ -92,8 +92,15 @@ constexpr TableDef kMeta = {"meta", "key String, value String", "MergeTree ORDER
 constexpr TableDef kPointStatus = {
     "point_status", "point String, reported_at Int64, status_json String, version Int64",
     "MergeTree ORDER BY point", "0"};
-constexpr const TableDef* kTables[] = {&kRaw,   &kSourceDays, &kBlockTotals, &kPoints,
-                                       &kZones, &kLedger,     &kMeta,        &kPointStatus};
+// The ledger's history of batches taken back (Store::Forget): a forgotten
+// attempt's rows count nowhere, and the batch id may be ingested again.
+constexpr TableDef kForgotten = {
+    "forgotten",
+    "batch_id String, attempt UInt64, point String, origin String, ingested_at Int64, "
+    "accesses UInt64, summary_json String, forgotten_at Int64",
+    "MergeTree ORDER BY batch_id", "0"};
+constexpr const TableDef* kTables[] = {&kRaw,    &kSourceDays, &kBlockTotals, &kPoints,   &kZones,
+                                       &kLedger, &kMeta,       &kPointStatus, &kForgotten};
 
 // A batch's value of `column` as of its accepted attempt: the earliest
 // committed one (ties broken by the attempt id). Every per-batch read of the
@@ -280,6 +287,8 @@ class ClickHouseStore : public Store {
   Result<std::map<std::string, uint64_t>> DoRawRecordsByBatch() override;
   Status DoStoreZone(const TimeZone& zone,
                      const std::function<Status(const ZoneBlockSink&)>& build) override;
+  Status DoForget(const LedgerEntry& batch, const ZoneDaysBuilder& rebuild) override;
+  Result<std::vector<ForgottenBatch>> DoForgotten() override;
   Status DoPutPointStatus(const PointStatus& status) override;
   Result<std::vector<PointStatus>> DoPointStatuses() override;
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
@@ -300,9 +309,14 @@ class ClickHouseStore : public Store {
   // The attempts whose rows count: for each batch and each zone built, the
   // earliest committed attempt (ties broken by the attempt id).
   std::string VisibleAttempts() const {
-    return "attempt GLOBAL IN (SELECT " + AcceptedLedger("attempt") + " FROM " + T(kLedger) +
+    return "attempt GLOBAL IN (SELECT " + AcceptedLedger("attempt") + " FROM " + LiveLedger() +
            " GROUP BY batch_id UNION ALL SELECT argMin(attempt, tuple(added_at, attempt)) FROM " +
            T(kZones) + " GROUP BY name)";
+  }
+  // The ledger less the attempts taken back: every read of the ledger.
+  std::string LiveLedger() const {
+    return "(SELECT * FROM " + T(kLedger) + " WHERE attempt GLOBAL NOT IN (SELECT attempt FROM " +
+           T(kForgotten) + "))";
   }
   std::string Where() const { return "ClickHouse " + client_.Name() + "/" + options_.database; }
   Status CreateSchema();
@@ -641,7 +655,7 @@ Result<std::vector<LedgerEntry>> ClickHouseStore::Ledger() {
       client_.Select("SELECT batch_id, " + AcceptedLedger("point") + ", " +
                      AcceptedLedger("origin") + ", min(ingested_at) AS at, " +
                      AcceptedLedger("accesses") + ", " + AcceptedLedger("summary_json") + " FROM " +
-                     T(kLedger) + " GROUP BY batch_id ORDER BY at, batch_id FORMAT RowBinary");
+                     LiveLedger() + " GROUP BY batch_id ORDER BY at, batch_id FORMAT RowBinary");
   if (!rows.ok()) return rows.status();
   std::vector<LedgerEntry> out;
   RowReader r(*rows);
@@ -711,7 +725,7 @@ Result<std::vector<PointStatus>> ClickHouseStore::DoPointStatuses() {
 
 Result<std::optional<std::string>> ClickHouseStore::DoFindBatch(const std::string& batch_id) {
   Result<std::string> rows = client_.Select("SELECT " + AcceptedLedger("origin") + " FROM " +
-                                            T(kLedger) + " WHERE batch_id = " + Quote(batch_id) +
+                                            LiveLedger() + " WHERE batch_id = " + Quote(batch_id) +
                                             " GROUP BY batch_id FORMAT RowBinary");
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<std::string>();
@@ -738,7 +752,7 @@ Result<std::map<std::string, uint64_t>> ClickHouseStore::DoRawRecordsByBatch() {
   // Raw records counted per attempt, then named by the batch whose accepted
   // attempt it is (other attempts' rows never count).
   Result<std::string> ledger =
-      client_.Select("SELECT batch_id, " + AcceptedLedger("attempt") + " FROM " + T(kLedger) +
+      client_.Select("SELECT batch_id, " + AcceptedLedger("attempt") + " FROM " + LiveLedger() +
                      " GROUP BY batch_id FORMAT RowBinary");
   if (!ledger.ok()) return ledger.status();
   Result<std::string> counts = client_.Select("SELECT attempt, count() FROM " + T(kRaw) +
@@ -768,7 +782,7 @@ Status ClickHouseStore::DoScanRaw(const std::string& point, int64_t from_ns, int
   // Accepted batches' attempts only (a subquery: a list could outgrow
   // max_query_size).
   const std::string visible = "attempt GLOBAL IN (SELECT " + AcceptedLedger("attempt") + " FROM " +
-                              T(kLedger) + " GROUP BY batch_id)";
+                              LiveLedger() + " GROUP BY batch_id)";
   const std::string where = " WHERE point = " + Quote(point) +
                             " AND time_ns >= " + std::to_string(from_ns) + " AND time_ns < " +
                             std::to_string(to_ns) + " AND " + visible;
@@ -838,6 +852,64 @@ Status ClickHouseStore::DoStoreZone(const TimeZone& zone,
   PutFixed<uint64_t>(&row, attempt);
   PutFixed<int64_t>(&row, NowNs());
   return InsertSmall(kZones, row);
+}
+
+// Rows are kept per attempt and merged by every read, so taking a batch back
+// is one row: its accepted attempt in `forgotten`, which every read leaves
+// out. The rebuild the other backends need is not: except where a zone was
+// built from the raw records after the batch came in, whose rows hold the
+// batch's accesses under the zone's own attempt; that is refused.
+Status ClickHouseStore::DoForget(const LedgerEntry& batch, const ZoneDaysBuilder&) {
+  Result<std::string> zones =
+      client_.Select("SELECT name FROM " + T(kZones) + " WHERE attempt != 0 GROUP BY name " +
+                     "HAVING min(added_at) > " + std::to_string(batch.ingested_at_ns) +
+                     " ORDER BY name FORMAT TabSeparated");
+  if (!zones.ok()) return zones.status();
+  if (!zones->empty()) {
+    return Status::Unsupported(Where() + ": zone " + zones->substr(0, zones->find('\n')) +
+                               " was built from the raw records after batch " + batch.batch_id +
+                               " came in; ClickHouse cannot take the batch back from its days");
+  }
+  Result<std::string> rows = client_.Select(
+      "SELECT " + AcceptedLedger("attempt") + " FROM " + LiveLedger() +
+      " WHERE batch_id = " + Quote(batch.batch_id) + " GROUP BY batch_id FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  RowReader r(*rows);
+  const uint64_t attempt = r.Fixed<uint64_t>();
+  if (r.failed()) return Status::NotFound(Where() + ": no batch " + batch.batch_id);
+  std::string row;
+  PutString(&row, batch.batch_id);
+  PutFixed<uint64_t>(&row, attempt);
+  PutString(&row, batch.point);
+  PutString(&row, batch.origin);
+  PutFixed<int64_t>(&row, batch.ingested_at_ns);
+  PutFixed<uint64_t>(&row, batch.accesses);
+  PutString(&row, batch.summary_json);
+  PutFixed<int64_t>(&row, NowNs());
+  return InsertSmall(kForgotten, row);
+}
+
+Result<std::vector<ForgottenBatch>> ClickHouseStore::DoForgotten() {
+  Result<std::string> rows = client_.Select(
+      "SELECT batch_id, point, origin, ingested_at, accesses, summary_json, forgotten_at FROM " +
+      T(kForgotten) + " ORDER BY forgotten_at, batch_id FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  std::vector<ForgottenBatch> out;
+  RowReader r(*rows);
+  while (!r.done()) {
+    ForgottenBatch f;
+    f.batch.batch_id = std::string(r.String());
+    f.batch.point = std::string(r.String());
+    f.batch.origin = std::string(r.String());
+    f.batch.ingested_at_ns = r.Fixed<int64_t>();
+    f.batch.accesses = r.Fixed<uint64_t>();
+    f.batch.summary_json = std::string(r.String());
+    f.forgotten_at_ns = r.Fixed<int64_t>();
+    if (r.failed()) break;
+    out.push_back(std::move(f));
+  }
+  if (r.failed()) return Status::Corruption(Where() + ": bad answer from table forgotten");
+  return out;
 }
 
 Result<std::vector<BlockTotal>> ClickHouseStore::DoTotals(const std::string& zone,

@@ -74,6 +74,8 @@ class SqliteStore : public Store {
   Result<std::map<std::string, uint64_t>> DoRawRecordsByBatch() override;
   Status DoStoreZone(const TimeZone& zone,
                      const std::function<Status(const ZoneBlockSink&)>& build) override;
+  Status DoForget(const LedgerEntry& batch, const ZoneDaysBuilder& rebuild) override;
+  Result<std::vector<ForgottenBatch>> DoForgotten() override;
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
                                            int32_t last_day) override;
   Status DoScanBlocks(const std::string& zone, int32_t first_day, int32_t last_day,
@@ -634,6 +636,105 @@ Status SqliteStore::DoStoreZone(const TimeZone& zone,
   Status st = body();
   if (!st.ok()) (void)Rollback();
   return st;
+}
+
+// The ledger's history of batches taken back. Created on first use, so that a
+// store made before it existed needs no schema change.
+constexpr std::string_view kForgottenTable =
+    "CREATE TABLE IF NOT EXISTS forgotten(batch_id TEXT NOT NULL, point TEXT NOT NULL, "
+    "origin TEXT NOT NULL, ingested_at INTEGER NOT NULL, accesses INTEGER NOT NULL, "
+    "summary_json TEXT NOT NULL, forgotten_at INTEGER NOT NULL)";
+
+Status SqliteStore::DoForget(const LedgerEntry& batch, const ZoneDaysBuilder& rebuild) {
+  SCANSCOPE_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+  auto run = [&](const std::string& sql, const std::function<void(Statement&)>& bind) -> Status {
+    Statement s;
+    SCANSCOPE_RETURN_IF_ERROR(db_.Prepare(sql, &s));
+    bind(s);
+    int rc = s.Step();
+    if (rc != SQLITE_DONE) return db_.Error(sql.substr(0, 40), rc);
+    return Status::Ok();
+  };
+  auto body = [&]() -> Status {
+    Result<int64_t> point_id = PointId(batch.point);
+    if (!point_id.ok()) return point_id.status();
+    Statement span;
+    SCANSCOPE_RETURN_IF_ERROR(db_.Prepare(
+        "SELECT min(first_ns), max(last_ns), count(*) FROM raw_chunks WHERE batch=?", &span));
+    span.Bind(1, batch.batch_id);
+    int rc = span.Step();
+    if (rc != SQLITE_ROW) return db_.Error("read raw_chunks", rc);
+    const bool any = span.Int(2) > 0;
+    const int64_t first = span.Int(0), last = span.Int(1);
+    span.Reset();
+    SCANSCOPE_RETURN_IF_ERROR(run("DELETE FROM raw_chunks WHERE batch=?",
+                                  [&](Statement& s) { s.Bind(1, batch.batch_id); }));
+    if (any) {
+      Statement zones;
+      SCANSCOPE_RETURN_IF_ERROR(db_.Prepare("SELECT id, name FROM zones", &zones));
+      std::vector<std::pair<int64_t, std::string>> kept;
+      while ((rc = zones.Step()) == SQLITE_ROW) kept.emplace_back(zones.Int(0), zones.Text(1));
+      if (rc != SQLITE_DONE) return db_.Error("read zones", rc);
+      for (const auto& [zone_id, name] : kept) {
+        Result<TimeZone> zone = TimeZone::Find(name);
+        if (!zone.ok()) return zone.status();
+        const int32_t d0 = zone->LocalDay(first), d1 = zone->LocalDay(last);
+        SCANSCOPE_RETURN_IF_ERROR(
+            run("DELETE FROM blocks WHERE zone=? AND point=? AND day BETWEEN ? AND ?",
+                [&](Statement& s) {
+                  s.Bind(1, zone_id);
+                  s.Bind(2, *point_id);
+                  s.Bind(3, d0);
+                  s.Bind(4, d1);
+                }));
+        Result<std::vector<SourceDayBlock>> blocks = rebuild(*zone, d0, d1);
+        if (!blocks.ok()) return blocks.status();
+        for (const SourceDayBlock& b : *blocks) {
+          SCANSCOPE_RETURN_IF_ERROR(PutBlock(zone_id, *point_id, b));
+        }
+      }
+    }
+    SCANSCOPE_RETURN_IF_ERROR(db_.Exec(kForgottenTable));
+    SCANSCOPE_RETURN_IF_ERROR(
+        run("INSERT INTO forgotten SELECT batch_id, point, origin, ingested_at, accesses, "
+            "summary_json, ?2 FROM ledger WHERE batch_id=?1",
+            [&](Statement& s) {
+              s.Bind(1, batch.batch_id);
+              s.Bind(2, NowNs());
+            }));
+    SCANSCOPE_RETURN_IF_ERROR(run("DELETE FROM ledger WHERE batch_id=?",
+                                  [&](Statement& s) { s.Bind(1, batch.batch_id); }));
+    return db_.Exec("COMMIT");
+  };
+  Status st = body();
+  if (!st.ok()) (void)Rollback();
+  return st;
+}
+
+Result<std::vector<ForgottenBatch>> SqliteStore::DoForgotten() {
+  std::vector<ForgottenBatch> out;
+  {
+    Statement t;
+    SCANSCOPE_RETURN_IF_ERROR(
+        db_.Prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='forgotten'", &t));
+    int rc = t.Step();
+    if (rc == SQLITE_DONE) return out;
+    if (rc != SQLITE_ROW) return db_.Error("look for table forgotten", rc);
+  }
+  Statement s;
+  SCANSCOPE_RETURN_IF_ERROR(
+      db_.Prepare("SELECT batch_id, point, origin, ingested_at, accesses, summary_json, "
+                  "forgotten_at FROM forgotten ORDER BY forgotten_at, batch_id",
+                  &s));
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(ForgottenBatch{
+        LedgerEntry{std::string(s.Text(0)), std::string(s.Text(1)), std::string(s.Text(2)),
+                    s.Int(3), static_cast<uint64_t>(s.Int(4)), std::string(s.Text(5))},
+        s.Int(6)});
+  }
+  if (rc != SQLITE_DONE) return db_.Error("read forgotten", rc);
+  return out;
 }
 
 Result<std::vector<BlockTotal>> SqliteStore::DoTotals(const std::string& zone, int32_t first_day,
