@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support/run_command.h"
 
@@ -75,6 +78,42 @@ TEST(CliExit, EveryHelpDocumentsTheExitStatuses) {
     EXPECT_NE(r.out.find("Exit status: 0 done; 1 the work failed"), std::string::npos)
         << cmd << ": " << r.out;
   }
+}
+
+TEST(CliExit, AMissingGeoDatabaseIsAnErrorLikeAMissingPortsFile) {
+  TempDir dir;
+  const std::string db = dir.File("store.db");
+  CommandResult gen = RunCommand(fmt::format(
+      "{} generate --month 2026-10 --points 1 --packets 2000 --out {}", Bin(), dir.File("gen")));
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  CommandResult ing =
+      RunCommand(fmt::format("{} ingest --quiet --config {} --db {} --point point-01 {}", Bin(),
+                             dir.File("gen/scanscope.toml"), db, dir.File("gen/point-01.pcap")));
+  ASSERT_EQ(ing.exit_code, 0) << ing.err;
+  const std::string missing = dir.File("no-such.mmdb");
+  CommandResult r = RunCommand(fmt::format("{} report --db {} --month 2026-10 --geo-db {} --out {}",
+                                           Bin(), db, missing, dir.File("out")));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("out")));
+
+  // Without a previous month, chart 1-2's data still holds this month's column,
+  // and it adds up to the month's accesses.
+  r = RunCommand(fmt::format("{} report --db {} --month 2026-10 --geo-db none --out {}", Bin(), db,
+                             dir.File("out")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream csv(dir.File("out/charts/chart-1-2.csv"));
+  std::string header;
+  ASSERT_TRUE(std::getline(csv, header));
+  EXPECT_EQ(header, "category,October 2026");
+  uint64_t sum = 0;
+  for (std::string line; std::getline(csv, line);) {
+    sum += std::stoull(line.substr(line.rfind(',') + 1));
+  }
+  CommandResult stats =
+      RunCommand(fmt::format("{} stats --json --db {} --month 2026-10", Bin(), db));
+  ASSERT_EQ(stats.exit_code, 0);
+  EXPECT_EQ(sum, nlohmann::json::parse(stats.out)["accesses"].get<uint64_t>());
 }
 
 }  // namespace

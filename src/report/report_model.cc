@@ -487,19 +487,21 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
     c.x_label = "Destination (port type)";
     if (!has_data) {
       c.empty_note = no_data;
-    } else if (!compare) {
-      c.empty_note = fmt::format("No data is stored for {}: there is nothing to compare {} with.",
-                                 MonthTitle(previous), r.period);
     } else {
-      ChartSeries before{MonthTitle(last->month), "#9db7d5", {}}, now{r.period, "#1f4e9c", {}};
+      // This month's bars always (its data in the chart's CSV too); last
+      // month's beside them when it has data, else a note says why not.
+      ChartSeries before{MonthTitle(compare ? last->month : previous), "#9db7d5", {}},
+          now{r.period, "#1f4e9c", {}};
       uint64_t shown_now = 0, shown_before = 0;
       int n = 0;
       for (const NamedFigure& f : s.by_port) {
         if (n++ >= options.top_ports) break;
         c.categories.push_back(f.name);
         uint64_t b = 0;
-        for (const NamedFigure& g : last->by_port) {
-          if (g.name == f.name) b = g.accesses;
+        if (compare) {
+          for (const NamedFigure& g : last->by_port) {
+            if (g.name == f.name) b = g.accesses;
+          }
         }
         before.values.push_back(static_cast<double>(b));
         now.values.push_back(static_cast<double>(f.accesses));
@@ -507,16 +509,20 @@ Result<ReportModel> BuildReportModel(Store& store, const Month& month, const Tim
         shown_before += b;
       }
       c.categories.push_back("Others");
-      before.values.push_back(static_cast<double>(last->accesses - shown_before));
       now.values.push_back(static_cast<double>(s.accesses - shown_now));
-      c.series = {before, now};
+      if (compare) {
+        before.values.push_back(static_cast<double>(last->accesses - shown_before));
+        c.series = {before, now};
+      } else {
+        c.series = {now};
+        c.note = fmt::format("No data is stored for {}: there is nothing to compare {} with.",
+                             MonthTitle(previous), r.period);
+      }
     }
     r.charts.push_back(std::move(c));
   }
 
   // --- Section 2: the detector's findings, else new ports and the largest rises
-  const ReportBlock* dummy = nullptr;
-  (void)dummy;
   int chart2 = 0;
   auto daily_chart = [&](const std::string& port, const std::vector<uint64_t>& daily) {
     ChartData c;
