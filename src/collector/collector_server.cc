@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "collector/ingest_queue.h"
+#include "collector/spool_watch.h"
 #include "common/clock.h"
 #include "common/hex.h"
 #include "transport/wire_batch.h"
@@ -152,6 +153,7 @@ struct CollectorServer::Impl {
   std::vector<SensorCredential> sensors;
   CollectorOptions options;
   CollectorCounters counters;
+  SpoolWatch spools;
   std::unique_ptr<httplib::Server> http;
   std::unique_ptr<IngestQueue> queue;
   int port = 0;
@@ -292,6 +294,13 @@ struct CollectorServer::Impl {
       counters.committed.fetch_add(1, std::memory_order_relaxed);
       counters.records.fetch_add(records, std::memory_order_relaxed);
       spdlog::debug("collector: committed batch {} of {} ({} accesses)", batch_id, who, records);
+    }
+    if (auto other = spools.Saw(batch_id, NowNs())) {
+      counters.second_spools.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn(
+          "collector: point {} sends from a second spool (batch {}; spool {} sent {} s ago): two "
+          "sensors for one point, or one restarted with a fresh spool; each access is stored once",
+          sensor->point, batch_id, other->spool, other->seconds_ago);
     }
     res.set_content(
         nlohmann::json({{"batch_id", batch_id}, {"result", duplicate ? "duplicate" : "committed"}})

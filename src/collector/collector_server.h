@@ -52,6 +52,7 @@ struct CollectorCounters {
   std::atomic<uint64_t> committed{0}, duplicates{0}, records{0}, statuses{0};
   std::atomic<uint64_t> bad_token{0}, wrong_point{0}, bad_batch{0}, too_large{0}, rate_limited{0},
       busy{0}, store_errors{0}, tls_failures{0}, slow_clients_cut{0};
+  std::atomic<uint64_t> second_spools{0};  // batches from a second spool of a point (warned)
 };
 
 class CollectorServer {
