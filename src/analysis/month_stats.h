@@ -52,5 +52,4 @@ nlohmann::ordered_json MonthStatsToJson(const MonthStats& stats);
 // Human text that reads like the reference's first paragraph, then tables.
 std::string MonthStatsToText(const MonthStats& stats);
 
-
 }  // namespace scanscope

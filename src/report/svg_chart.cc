@@ -12,6 +12,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "common/ratio.h"
+
 namespace scanscope {
 
 namespace {
@@ -28,17 +30,6 @@ double TextWidth(const std::string& s, double size) {
 }
 
 std::string Num(double v) { return fmt::format("{:.1f}", v); }
-
-std::string Thousands(uint64_t v) {
-  std::string digits = std::to_string(v);
-  std::string out;
-  int n = static_cast<int>(digits.size());
-  for (int i = 0; i < n; ++i) {
-    out += digits[i];
-    if ((n - i - 1) % 3 == 0 && i != n - 1) out += ',';
-  }
-  return out;
-}
 
 struct Svg {
   std::string out;
@@ -352,14 +343,15 @@ std::string FormatChartValue(double v, bool percent) {
   if (percent) return fmt::format("{:.1f}%", v);
   if (std::fabs(v - std::round(v)) < 1e-9) {
     double r = std::round(v);
-    return r < 0 ? "-" + Thousands(static_cast<uint64_t>(-r)) : Thousands(static_cast<uint64_t>(r));
+    return r < 0 ? "-" + WithThousands(static_cast<uint64_t>(-r))
+                 : WithThousands(static_cast<uint64_t>(r));
   }
   // Fractional: one decimal (two below 10), the integer part with separators.
   int decimals = std::fabs(v) < 10 ? 2 : 1;
   std::string s = fmt::format("{:.{}f}", std::fabs(v), decimals);
   size_t dot = s.find('.');
   uint64_t whole = std::stoull(s.substr(0, dot));
-  return (v < 0 ? "-" : "") + Thousands(whole) + s.substr(dot);
+  return (v < 0 ? "-" : "") + WithThousands(whole) + s.substr(dot);
 }
 
 std::string XmlEscape(const std::string& s) {
