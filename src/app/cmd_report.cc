@@ -11,69 +11,39 @@
 
 #include "app/commands.h"
 #include "app/context.h"
+#include "geo/geo.h"
+#include "report/port_knowledge.h"
 #include "report/report_model.h"
 #include "report/report_writer.h"
-
-#if __has_include("geo/geo.h")
-#include "geo/geo.h"
-#define SCANSCOPE_REPORT_GEO 1
-#endif
-#if __has_include("report/port_knowledge.h")
-#include "report/port_knowledge.h"
-#define SCANSCOPE_REPORT_PORTS 1
-#endif
 
 namespace scanscope {
 
 namespace {
 
 // Fills the geo half of `k`: the database of --geo-db, else the default one.
-void AddGeo(const ReportArgs& args, ReportKnowledge* k) {
+Status AddGeo(const ReportArgs& args, ReportKnowledge* k) {
   if (args.geo_db == "none") {
     k->geo_problem = "disabled with --geo-db none";
-    return;
+    return Status::Ok();
   }
-#ifdef SCANSCOPE_REPORT_GEO
-  std::string path = args.geo_db;
-  if (path.empty()) {
-    auto def = DefaultGeoDatabasePath();
-    if (!def.ok()) {
-      k->geo_problem = def.status().message();
-      return;
-    }
-    path = *def;
-  }
-  auto db = GeoDatabase::Open(path);
+  auto db = args.geo_db.empty() ? GeoDatabase::Open(DefaultGeoDatabasePath())
+                                : GeoDatabase::Open(args.geo_db);
   if (!db.ok()) {
     k->geo_problem = db.status().message();
-    return;
+    return Status::Ok();
   }
   std::shared_ptr<GeoDatabase> geo(std::move(*db));
   k->geo_database = geo->Description();
   k->geo_attribution = geo->Attribution();
-  k->country_code = [geo](const IpAddress& a) { return std::string(geo->CountryCode(a)); };
+  k->country_code = [geo](const IpAddress& a) { return geo->CountryCode(a); };
   k->country_name = [](const std::string& code) { return std::string(CountryName(code)); };
-#else
-  k->geo_problem = "this build has no geo stage";
-#endif
+  return Status::Ok();
 }
-
-#ifdef SCANSCOPE_REPORT_PORTS
-template <typename T>
-std::vector<std::string> FileList(T&& files) {
-  if constexpr (requires { files.ok(); }) {
-    return files.ok() ? std::vector<std::string>(*files) : std::vector<std::string>();
-  } else {
-    return std::vector<std::string>(files);
-  }
-}
-#endif
 
 // Fills the port half of `k` from the default knowledge files plus --ports.
 Status AddPorts(const ReportArgs& args, ReportKnowledge* k) {
   if (args.port_files.size() == 1 && args.port_files[0] == "none") return Status::Ok();
-#ifdef SCANSCOPE_REPORT_PORTS
-  std::vector<std::string> files = FileList(DefaultPortKnowledgeFiles());
+  std::vector<std::string> files = DefaultPortKnowledgeFiles();
   for (const std::string& f : args.port_files) files.push_back(f);
   auto loaded = PortKnowledge::Load(files);
   if (!loaded.ok()) return loaded.status();
@@ -87,9 +57,6 @@ Status AddPorts(const ReportArgs& args, ReportKnowledge* k) {
     }
     return t;
   };
-#else
-  (void)k;
-#endif
   return Status::Ok();
 }
 
@@ -101,8 +68,9 @@ int RunReport(const ReportArgs& args) {
   MonthQuery q;
   if (int rc = OpenMonthQuery(args.common, args.month, args.tz, &q); rc != 0) return rc;
   ReportKnowledge knowledge;
-  AddGeo(args, &knowledge);
-  Status st = AddPorts(args, &knowledge);
+  Status st = AddGeo(args, &knowledge);
+  if (!st.ok()) return Fail(st.message(), 2);
+  st = AddPorts(args, &knowledge);
   if (!st.ok()) return Fail(st.message(), 2);
   ReportOptions options;
   options.detect_findings = !args.no_findings;
