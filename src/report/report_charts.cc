@@ -218,11 +218,6 @@ ChartData ComparisonChart(const ReportFigures& f, int top_ports) {
     c.empty_note = NoDataNote(f);
     return c;
   }
-  if (!f.compare) {
-    c.empty_note = fmt::format("No data is stored for {}: there is nothing to compare {} with.",
-                               MonthTitle(previous_month), MonthTitle(f.month));
-    return c;
-  }
   ChartSeries before{MonthTitle(previous_month), "#9db7d5", {}};
   ChartSeries now{MonthTitle(f.month), "#1f4e9c", {}};
   uint64_t shown_now = 0, shown_before = 0;
@@ -230,8 +225,10 @@ ChartData ComparisonChart(const ReportFigures& f, int top_ports) {
     const NamedFigure& port = f.stats.by_port[i];
     c.categories.push_back(port.name);
     uint64_t b = 0;
-    for (const NamedFigure& g : previous->by_port) {
-      if (g.name == port.name) b = g.accesses;
+    if (f.compare) {
+      for (const NamedFigure& g : previous->by_port) {
+        if (g.name == port.name) b = g.accesses;
+      }
     }
     before.values.push_back(static_cast<double>(b));
     now.values.push_back(static_cast<double>(port.accesses));
@@ -239,9 +236,15 @@ ChartData ComparisonChart(const ReportFigures& f, int top_ports) {
     shown_before += b;
   }
   c.categories.push_back("Others");
-  before.values.push_back(static_cast<double>(previous->accesses - shown_before));
   now.values.push_back(static_cast<double>(f.stats.accesses - shown_now));
-  c.series = {before, now};
+  if (f.compare) {
+    before.values.push_back(static_cast<double>(previous->accesses - shown_before));
+    c.series = {before, now};
+  } else {
+    c.series = {now};
+    c.note = fmt::format("No data is stored for {}: there is nothing to compare {} with.",
+                         MonthTitle(previous_month), MonthTitle(f.month));
+  }
   return c;
 }
 

@@ -31,8 +31,8 @@ std::string NoGeoNote(const std::string& problem);
 ChartData TrendChart(const ReportFigures& f);
 
 // Chart 1-2: this month's `top_ports` port types and Others, last month
-// against this (grouped bars); a sentence in its place when either month has
-// no data.
+// against this (grouped bars); only this month's column when last month has
+// no data, with a note saying so.
 ChartData ComparisonChart(const ReportFigures& f, int top_ports);
 
 // Chart 2-<n>: the daily accesses to `port` at all points (one series).
