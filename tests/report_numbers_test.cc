@@ -430,6 +430,25 @@ TEST_F(ReportNumbersTest, HtmlParsesAndSaysWhatIsMissing) {
             std::string::npos);
 }
 
+// A knowledge file named on the command line must load: a missing one is a
+// one-line error naming it, a non-zero exit and no report.
+TEST_F(ReportNumbersTest, MissingGeoDatabaseOrPortsFileFails) {
+  const std::string missing = dir_->File("no-such.mmdb");
+  for (const std::string& flag :
+       {"--geo-db " + missing + " --ports none", "--geo-db none --ports " + missing}) {
+    const std::string out = dir_->File("missing-knowledge");
+    CommandResult r = RunCommand(
+        fmt::format("{} report --db {} --month 2026-10 --tz UTC {} --no-findings --out {}", Bin(),
+                    db_, flag, out));
+    EXPECT_NE(r.exit_code, 0) << flag;
+    EXPECT_NE(r.err.find(missing), std::string::npos) << flag << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << flag << ": " << r.err;
+    EXPECT_EQ(r.out, "") << flag;
+    EXPECT_FALSE(std::filesystem::exists(out + "/index.html")) << flag;
+    EXPECT_FALSE(std::filesystem::exists(out + "/report.json")) << flag;
+  }
+}
+
 TEST_F(ReportNumbersTest, EmptyMonthSaysSo) {
   std::string out = dir_->File("empty");
   CommandResult r = RunCommand(

@@ -1,7 +1,9 @@
 // scanscope report: the month's report (index.html, report.md, report.json,
 // charts/*.svg and *.csv) from the store. Source areas come from the geo
 // stage (an mmdb read with libmaxminddb) and port descriptions from the port
-// knowledge base; without them the report says so where they would be used.
+// knowledge base. A file named on the command line (--geo-db, --ports) must
+// load, or nothing is written; without the installed defaults the report
+// says so where they would be used.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -20,7 +22,9 @@ namespace scanscope {
 
 namespace {
 
-// Fills the geo half of `k`: the database of --geo-db, else the default one.
+// Fills the geo half of `k`. A database named with --geo-db must open (its
+// error is returned); without --geo-db the default one is used when it is
+// there, and the report says why there are no areas when it is not.
 Status AddGeo(const ReportArgs& args, ReportKnowledge* k) {
   if (args.geo_db == "none") {
     k->geo_problem = "disabled with --geo-db none";
@@ -29,6 +33,7 @@ Status AddGeo(const ReportArgs& args, ReportKnowledge* k) {
   auto db = args.geo_db.empty() ? GeoDatabase::Open(DefaultGeoDatabasePath())
                                 : GeoDatabase::Open(args.geo_db);
   if (!db.ok()) {
+    if (!args.geo_db.empty()) return db.status();
     k->geo_problem = db.status().message();
     return Status::Ok();
   }
