@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <tuple>
@@ -147,6 +148,211 @@ TEST(ReportModelTest, AreasCountedPerSourceDayAndNamed) {
   EXPECT_NE(html.find("Windows file sharing."), std::string::npos);
   EXPECT_NE(html.find("Japan"), std::string::npos);
   EXPECT_NE(html.find("test database 2026-11"), std::string::npos);
+}
+
+// September and October 2026 at one point: thirteen port types with set
+// monthly counts; in October 23/tcp grows 1.8-fold, 135/tcp falls to 0.3 and
+// 2000/tcp is new.
+std::unique_ptr<Store> TwoMonthStore() {
+  auto store = NewMemoryStore({TimeZone::Utc()});
+  EXPECT_TRUE(store->PutPoint({"p1", *PrefixSet::Parse("192.0.2.1/32"), ""}).ok());
+  const std::vector<std::pair<PortType, int>> september = {
+      {PortType::Tcp(445), 4000}, {PortType::Tcp(22), 1500},  {PortType::Tcp(135), 1000},
+      {PortType::Icmp(), 900},    {PortType::Tcp(23), 500},   {PortType::Tcp(1433), 450},
+      {PortType::Tcp(80), 400},   {PortType::Udp(1026), 300}, {PortType::Tcp(3389), 250},
+      {PortType::Tcp(8080), 200}, {PortType::Tcp(139), 150},  {PortType::Udp(53), 100},
+      {PortType::Tcp(25), 60}};
+  std::vector<std::pair<PortType, int>> october = september;
+  for (auto& [port, n] : october) {
+    if (port == PortType::Tcp(23)) n = 900;
+    if (port == PortType::Tcp(135)) n = 300;
+  }
+  october.push_back({PortType::Tcp(2000), 200});
+  int batch = 0;
+  for (const auto& [first, days, ports] : {std::tuple{DaysFromCivil({2026, 9, 1}), 30, september},
+                                           std::tuple{DaysFromCivil({2026, 10, 1}), 31, october}}) {
+    auto writer = store->BeginIngest({fmt::format("b{}", ++batch), "p1", "test"});
+    EXPECT_TRUE(writer.ok());
+    std::vector<AccessRecord> records;
+    for (const auto& [port, n] : ports) {
+      for (int i = 0; i < n; ++i) {
+        AccessRecord r;
+        r.time_ns = (static_cast<int64_t>(first + i % days) * 86400 + 60 + i / days) * kNs;
+        r.source = *IpAddress::Parse(fmt::format("10.{}.0.{}", 1 + i % 3, i % 50));
+        r.destination = *IpAddress::Parse("192.0.2.1");
+        r.port_type = port;
+        records.push_back(r);
+      }
+    }
+    EXPECT_TRUE((*writer)->Add(records).ok());
+    EXPECT_TRUE((*writer)->Commit("{}").ok());
+  }
+  return store;
+}
+
+// Every paragraph, note and heading of section `id`, one line each.
+std::string SectionText(const ReportModel& m, const std::string& id) {
+  std::string text;
+  for (const ReportSection& s : m.sections) {
+    if (s.id != id) continue;
+    text += s.title + "\n";
+    for (const ReportBlock& b : s.blocks) text += b.text + "\n";
+  }
+  return text;
+}
+
+const ChartData* FindChart(const ReportModel& m, const std::string& id) {
+  for (const ChartData& c : m.charts) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+TEST(ReportOptionsTest, TopPortsWordedFromTheOption) {
+  auto store = TwoMonthStore();
+  ReportOptions options;
+  options.top_ports = 7;
+  options.detect_findings = false;
+  auto model = BuildReportModel(*store, *ParseMonth("2026-10"), TimeZone::Utc(), {}, options);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_NE(SectionText(*model, "s1").find("the 7 port types most accessed in October"),
+            std::string::npos);
+  EXPECT_NE(SectionText(*model, "s3").find("the seven port types most accessed in the month"),
+            std::string::npos);
+  EXPECT_NE(SectionText(*model, "s4").find("October's seven largest port types"),
+            std::string::npos);
+  EXPECT_NE(SectionText(*model, "s5").find("the seven most accessed"), std::string::npos);
+  for (const char* id : {"s1", "s2", "s3", "s4", "s5"}) {
+    const std::string text = SectionText(*model, id);
+    EXPECT_EQ(text.find(" ten "), std::string::npos) << id << ": " << text;
+    EXPECT_EQ(text.find(" 10 "), std::string::npos) << id << ": " << text;
+  }
+  const ChartData* c12 = FindChart(*model, "1-2");
+  ASSERT_NE(c12, nullptr);
+  EXPECT_EQ(c12->categories.size(), 8u);  // seven and Others
+  for (const char* id : {"3-1", "3-2", "4-1", "4-2"}) {
+    const ChartData* c = FindChart(*model, id);
+    ASSERT_NE(c, nullptr) << id;
+    ASSERT_EQ(c->series.size(), 8u) << id;
+    EXPECT_EQ(c->series.back().name, "Others") << id;
+  }
+  EXPECT_EQ(std::vector<std::string>(model->supplementary_ports.begin(),
+                                     model->supplementary_ports.begin() + 7),
+            (std::vector<std::string>{"445/tcp", "22/tcp", "23/tcp", "ICMP", "1433/tcp", "80/tcp",
+                                      "1026/udp"}));
+}
+
+TEST(ReportOptionsTest, ChangeRulesAppliedAndWordedFromTheOptions) {
+  auto store = TwoMonthStore();
+  const Month october = *ParseMonth("2026-10");
+  ReportOptions options;
+  options.detect_findings = false;
+  auto model = BuildReportModel(*store, october, TimeZone::Utc(), {}, options);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto ports = [](const std::vector<PortChange>& list) {
+    std::vector<std::string> out;
+    for (const PortChange& c : list) out.push_back(c.port);
+    return out;
+  };
+  EXPECT_EQ(ports(model->rises), std::vector<std::string>{"23/tcp"});
+  EXPECT_EQ(ports(model->falls), std::vector<std::string>{"135/tcp"});
+  EXPECT_EQ(ports(model->new_ports), std::vector<std::string>{"2000/tcp"});
+  EXPECT_NE(
+      SectionText(*model, "s1")
+          .find("(A significant change: a port type with at least 0.5% of the month's accesses "
+                "that grew by half or lost a third; new: none the month before and at least 0.2% "
+                "of this month.)"),
+      std::string::npos);
+  ASSERT_EQ(model->peculiar.size(), 2u);  // the new port, then the rise
+  EXPECT_EQ(model->peculiar[0].kind, "new");
+  EXPECT_EQ(model->peculiar[1].kind, "rise");
+
+  options.changes.weight_share = 0.01;
+  options.changes.rise_factor = 2.0;  // 23/tcp grew 1.8-fold: no longer a rise
+  options.changes.fall_factor = 0.5;
+  options.changes.new_share = 0.03;  // 2000/tcp has about 2 %: no longer new
+  options.max_peculiar = 1;
+  model = BuildReportModel(*store, october, TimeZone::Utc(), {}, options);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_TRUE(model->rises.empty());
+  EXPECT_EQ(ports(model->falls), std::vector<std::string>{"135/tcp"});
+  EXPECT_TRUE(model->new_ports.empty());
+  EXPECT_NE(SectionText(*model, "s1")
+                .find("(A significant change: a port type with at least 1% of the month's accesses "
+                      "that grew by 100% or lost half; new: none the month before and at least 3% "
+                      "of this month.)"),
+            std::string::npos);
+  EXPECT_TRUE(model->peculiar.empty());
+
+  // Section 2 takes at most max_peculiar items.
+  options = ReportOptions{};
+  options.detect_findings = false;
+  options.max_peculiar = 1;
+  model = BuildReportModel(*store, october, TimeZone::Utc(), {}, options);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ASSERT_EQ(model->peculiar.size(), 1u);
+  EXPECT_EQ(model->peculiar[0].port, "2000/tcp");
+}
+
+TEST(ReportOptionsTest, SteadyBandOfTheTrendSentence) {
+  auto store = TwoMonthStore();
+  ReportOptions options;
+  options.detect_findings = false;
+  options.steady_band = 10;  // any change is steady
+  auto model = BuildReportModel(*store, *ParseMonth("2026-10"), TimeZone::Utc(), {}, options);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_NE(SectionText(*model, "s1").find("accesses per point per day stayed at almost the same"),
+            std::string::npos);
+  options.steady_band = 0;  // any change is a rise or a fall
+  model = BuildReportModel(*store, *ParseMonth("2026-10"), TimeZone::Utc(), {}, options);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ(SectionText(*model, "s1").find("stayed at almost the same"), std::string::npos);
+  // 9,710 accesses in 31 days against 9,810 in 30: 313.23 against 327 a day.
+  EXPECT_NE(SectionText(*model, "s1").find("accesses per point per day fell by 4.2%"),
+            std::string::npos);
+}
+
+TEST(ReportOptionsTest, OutOfRangeRefused) {
+  auto store = TwoMonthStore();
+  for (auto set :
+       {+[](ReportOptions* o) { o->trend_months = 0; }, +[](ReportOptions* o) { o->top_ports = 0; },
+        +[](ReportOptions* o) { o->top_areas = 0; },
+        +[](ReportOptions* o) { o->max_peculiar = -1; }}) {
+    ReportOptions options;
+    set(&options);
+    auto model = BuildReportModel(*store, *ParseMonth("2026-10"), TimeZone::Utc(), {}, options);
+    ASSERT_FALSE(model.ok());
+    EXPECT_EQ(model.status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
+// The figures carry area codes and numbers; names and sentences are the
+// words' (ComposeReportModel's).
+TEST(ReportFiguresTest, AreasByCodeAndNoParagraphs) {
+  auto store = TwoMonthStore();
+  auto f = GatherReportFigures(*store, *ParseMonth("2026-10"), TimeZone::Utc(), FakeCountry, {});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  std::set<std::string> codes;
+  for (const auto& [code, daily] : f->areas_daily.accesses) codes.insert(code);
+  EXPECT_EQ(codes, (std::set<std::string>{"CN", "JP", "US"}));
+  uint64_t total = 0;
+  for (const AreaCount& a : f->trend.back().by_area) total += a.accesses;
+  EXPECT_EQ(total, f->stats.accesses);
+  EXPECT_EQ(f->trend.size(), 6u);
+  EXPECT_TRUE(f->trend[4].has_data);
+  EXPECT_FALSE(f->trend[3].has_data);
+  EXPECT_TRUE(f->compare);
+  for (const Finding& finding : f->findings) EXPECT_EQ(finding.paragraph, "");
+
+  ReportKnowledge k;
+  k.country_code = FakeCountry;
+  k.country_name = FakeName;
+  ReportModel m = ComposeReportModel(*f, k, {});
+  ASSERT_FALSE(m.areas.empty());
+  std::set<std::string> names;
+  for (const AreaFigure& a : m.areas) names.insert(a.name);
+  EXPECT_EQ(names, (std::set<std::string>{"China", "Japan", "United States"}));
+  for (const PeculiarItem& p : m.peculiar) EXPECT_NE(p.paragraph, "") << p.port;
 }
 
 TEST(ReportChartTest, NiceTicks) {

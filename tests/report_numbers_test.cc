@@ -339,6 +339,54 @@ TEST_F(ReportNumbersTest, ChartDataMatchIndependentCount) {
             std::string::npos);
 }
 
+// Chart 1-2's CSV: `now`'s top 10 port types and Others, one column per
+// month (`before` first when it is given).
+std::string ComparisonCsv(const Expected& now, const std::string& now_name, const Expected* before,
+                          const std::string& before_name) {
+  std::map<std::string, uint64_t> now_ports = now.port_accesses;
+  std::map<std::string, uint64_t> before_ports;
+  if (before != nullptr) before_ports = before->port_accesses;
+  std::string csv = "category";
+  if (before != nullptr) csv += "," + before_name;
+  csv += "," + now_name + "\n";
+  uint64_t shown_now = 0, shown_before = 0;
+  for (const std::string& p : Top(now_ports, 10)) {
+    csv += p;
+    if (before != nullptr) csv += "," + std::to_string(before_ports[p]);
+    csv += "," + std::to_string(now_ports[p]) + "\n";
+    shown_now += now_ports[p];
+    shown_before += before_ports[p];
+  }
+  csv += "Others";
+  if (before != nullptr) csv += "," + std::to_string(before->accesses - shown_before);
+  csv += "," + std::to_string(now.accesses - shown_now) + "\n";
+  return csv;
+}
+
+TEST_F(ReportNumbersTest, ComparisonCsvHoldsEachMonthWithData) {
+  ASSERT_EQ(report_run_->exit_code, 0) << report_run_->err;
+  EXPECT_EQ(ReadText(out_ + "/charts/chart-1-2.csv"),
+            ComparisonCsv(october_, "October 2026", &september_, "September 2026"));
+
+  // August has no data: September's column alone (it used to hold only the
+  // word "category"), drawn, with a note that there is nothing to compare.
+  std::string out = dir_->File("september");
+  CommandResult r =
+      RunCommand(fmt::format("{} report --db {} --month 2026-09 --tz UTC --geo-db none --ports "
+                             "none --no-findings --out {}",
+                             Bin(), db_, out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadText(out + "/charts/chart-1-2.csv"),
+            ComparisonCsv(september_, "September 2026", nullptr, ""));
+  nlohmann::json j = nlohmann::json::parse(ReadText(out + "/report.json"));
+  const nlohmann::json* c12 = Chart(j, "1-2");
+  ASSERT_NE(c12, nullptr);
+  EXPECT_EQ((*c12)["empty_note"].get<std::string>(), "");
+  EXPECT_EQ((*c12)["note"].get<std::string>(),
+            "No data is stored for August 2026: there is nothing to compare September 2026 with.");
+  EXPECT_NE(ReadText(out + "/charts/chart-1-2.svg").find("<rect"), std::string::npos);
+}
+
 TEST_F(ReportNumbersTest, ChangesNameTheNewRisingAndFallingPorts) {
   nlohmann::json j = Json();
   auto has = [&](const char* list, const std::string& port) {
@@ -380,6 +428,25 @@ TEST_F(ReportNumbersTest, HtmlParsesAndSaysWhatIsMissing) {
   EXPECT_NE(html.find(fmt::format("about <strong>{}</strong> accesses",
                                   (october_.accesses * 2 + 62) / 124)),
             std::string::npos);
+}
+
+// A knowledge file named on the command line must load: a missing one is a
+// one-line error naming it, a non-zero exit and no report.
+TEST_F(ReportNumbersTest, MissingGeoDatabaseOrPortsFileFails) {
+  const std::string missing = dir_->File("no-such.mmdb");
+  for (const std::string& flag :
+       {"--geo-db " + missing + " --ports none", "--geo-db none --ports " + missing}) {
+    const std::string out = dir_->File("missing-knowledge");
+    CommandResult r = RunCommand(
+        fmt::format("{} report --db {} --month 2026-10 --tz UTC {} --no-findings --out {}", Bin(),
+                    db_, flag, out));
+    EXPECT_NE(r.exit_code, 0) << flag;
+    EXPECT_NE(r.err.find(missing), std::string::npos) << flag << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << flag << ": " << r.err;
+    EXPECT_EQ(r.out, "") << flag;
+    EXPECT_FALSE(std::filesystem::exists(out + "/index.html")) << flag;
+    EXPECT_FALSE(std::filesystem::exists(out + "/report.json")) << flag;
+  }
 }
 
 TEST_F(ReportNumbersTest, EmptyMonthSaysSo) {

@@ -1,7 +1,9 @@
 // scanscope report: the month's report (index.html, report.md, report.json,
 // charts/*.svg and *.csv) from the store. Source areas come from the geo
 // stage (an mmdb read with libmaxminddb) and port descriptions from the port
-// knowledge base; without them the report says so where they would be used.
+// knowledge base. A file named on the command line (--geo-db, --ports) must
+// load, or nothing is written; without the installed defaults the report
+// says so where they would be used.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -20,33 +22,25 @@ namespace scanscope {
 
 namespace {
 
-// Fills the geo half of `k`: the database of --geo-db, else the default one.
-// A database named with --geo-db that cannot be read is an error, like a
-// --ports file; the default one missing only leaves the areas out, saying why.
+// Fills the geo half of `k`. A database named with --geo-db must open (its
+// error is returned); without --geo-db the default one is used when it is
+// there, and the report says why there are no areas when it is not.
 Status AddGeo(const ReportArgs& args, ReportKnowledge* k) {
   if (args.geo_db == "none") {
     k->geo_problem = "disabled with --geo-db none";
     return Status::Ok();
   }
-  std::string path = args.geo_db;
-  if (path.empty()) {
-    auto def = DefaultGeoDatabasePath();
-    if (!def.ok()) {
-      k->geo_problem = def.status().message();
-      return Status::Ok();
-    }
-    path = *def;
-  }
-  auto db = GeoDatabase::Open(path);
+  auto db = args.geo_db.empty() ? GeoDatabase::Open(DefaultGeoDatabasePath())
+                                : GeoDatabase::Open(args.geo_db);
   if (!db.ok()) {
-    if (!args.geo_db.empty()) return Status::InvalidArgument("--geo-db " + db.status().message());
+    if (!args.geo_db.empty()) return db.status();
     k->geo_problem = db.status().message();
     return Status::Ok();
   }
   std::shared_ptr<GeoDatabase> geo(std::move(*db));
   k->geo_database = geo->Description();
   k->geo_attribution = geo->Attribution();
-  k->country_code = [geo](const IpAddress& a) { return std::string(geo->CountryCode(a)); };
+  k->country_code = [geo](const IpAddress& a) { return geo->CountryCode(a); };
   k->country_name = [](const std::string& code) { return std::string(CountryName(code)); };
   return Status::Ok();
 }

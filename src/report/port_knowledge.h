@@ -31,7 +31,7 @@ struct PortDescription {
   std::string service;
   std::string description;
   std::vector<std::string> references;
-  // Added to the agreed shape: ids named in the description, as lists.
+  // Beyond the description: the ids it names, as lists.
   std::vector<std::string> advisories;  // CVE ids and vendor advisories
   std::vector<std::string> malware;     // worms, botnets, tools
   std::string source;                   // "file:line" the entry came from

@@ -72,7 +72,7 @@ TEST(PortKnowledgeTest, ShippedFileLoadsWithEveryField) {
   }
   EXPECT_GE(tcp, 120u);
   EXPECT_GE(udp, 40u);
-  // The reference report's section 5 ports and this examples.
+  // The reference report's section 5 ports and other ports the report names.
   for (const char* p : {"ICMP", "22/tcp", "135/tcp", "445/tcp", "1026/udp", "1027/udp", "1433/tcp",
                         "2967/tcp", "23/tcp", "3389/tcp", "1434/udp"}) {
     EXPECT_NE(k->Find(p), nullptr) << p;

@@ -1,12 +1,10 @@
 #pragma once
 // The monthly report as pure data (the reference's five sections): every
-// number, every chart's series, every caption and paragraph, computed from
-// the store. The renderers (report_writer.h) only lay it out, so HTML,
+// number, every chart's series, every caption and paragraph. Built in two
+// steps: the month's figures, in no language (report_figures.h), then their
+// charts (report_charts.h) and English prose (report_prose.h), section by
+// section. The renderers (report_writer.h) only lay the model out, so HTML,
 // Markdown, JSON and CSV always agree.
-//
-// Figures are sums and counts over source-day rows (docs/design.md): accesses =
-// sum(accesses), sources = count of (source, day, point, port type) rows, so
-// a breakdown by port type, area or day adds up to the month's totals.
 
 #include <cstdint>
 #include <functional>
@@ -18,6 +16,8 @@
 #include "common/ip_address.h"
 #include "common/status.h"
 #include "common/time_zone.h"
+#include "report/report_figures.h"
+#include "report/report_options.h"
 #include "report/svg_chart.h"
 #include "store/store.h"
 
@@ -42,23 +42,7 @@ struct ReportKnowledge {
   std::function<PortText(const std::string& port_type)> port_text;
 };
 
-struct ReportOptions {
-  int top_ports = 10;  // port types shown by name in charts; the rest is "Others"
-  int top_areas = 10;
-  int trend_months = 6;  // months of section 1's and section 4's trends
-  bool detect_findings = true;
-};
-
-// One figure of one named thing (port type or area) this month and last.
-struct PortChange {
-  std::string port;
-  uint64_t accesses = 0;
-  uint64_t previous_accesses = 0;
-  uint64_t sources = 0;
-  uint64_t previous_sources = 0;
-  bool is_new = false;  // none last month (which has data), substantial now
-};
-
+// One area of a month, named.
 struct AreaFigure {
   std::string code;  // ISO code, "" for Unknown
   std::string name;  // "Japan", "Unknown"
@@ -66,17 +50,11 @@ struct AreaFigure {
   uint64_t sources = 0;
 };
 
-// One month of the trend (section 1's Chart 1-1, section 4).
+// One month of the trend as the report prints it: its figures and its areas
+// named.
 struct TrendMonth {
-  Month month;
-  bool has_data = false;
-  int points = 0;
-  uint64_t accesses = 0;
-  uint64_t sources = 0;
-  int64_t per_point_per_day_accesses_x100 = 0;
-  int64_t per_point_per_day_sources_x100 = 0;
-  std::vector<NamedFigure> by_port;  // as MonthStats
-  std::vector<AreaFigure> by_area;   // accesses desc; empty without geo
+  MonthFigures figures;
+  std::vector<AreaFigure> by_area;  // accesses desc, then name; empty without geo
 };
 
 // A block of a section, in reading order.
@@ -125,19 +103,25 @@ struct ReportModel {
   std::vector<AreaFigure> areas;                    // this month, accesses desc (empty without geo)
   std::vector<PeculiarItem> peculiar;
   bool peculiar_from_detector = false;
-  std::vector<ReportKnowledge::PortText> supplementary;  // with .service = port type
+  // Section 5: the port types remarkably accessed, and for each the port
+  // knowledge base's text (empty when it has none).
   std::vector<std::string> supplementary_ports;
+  std::vector<ReportKnowledge::PortText> supplementary;
 
   std::vector<ChartData> charts;  // 1-1, 1-2, 2-*, 3-1..3-8, 4-1..4-4
   std::vector<ReportSection> sections;
 };
 
-// Builds the report of `month` (days in `zone`) from the store.
+// Builds the report of `month` (days in `zone`) from the store:
+// GatherReportFigures, then ComposeReportModel. InvalidArgument for options
+// out of range.
 Result<ReportModel> BuildReportModel(Store& store, const Month& month, const TimeZone& zone,
                                      const ReportKnowledge& knowledge,
                                      const ReportOptions& options = {});
 
-// "May 2009".
-std::string MonthTitle(const Month& month);
+// The English report of `figures` (gathered with `options` and
+// knowledge.country_code).
+ReportModel ComposeReportModel(const ReportFigures& figures, const ReportKnowledge& knowledge,
+                               const ReportOptions& options);
 
 }  // namespace scanscope

@@ -20,6 +20,9 @@ namespace scanscope {
 
 namespace {
 
+// report.json's changes.top: the largest port types of either month.
+constexpr size_t kJsonTopChanges = 20;
+
 constexpr const char* kCss = R"(
 :root { --ink: #1d1d1f; --muted: #5a5a5f; --rule: #d8d8dc; --accent: #1f4e9c; }
 * { box-sizing: border-box; }
@@ -159,6 +162,152 @@ nlohmann::ordered_json ChangeJson(const PortChange& c) {
   j["previous_sources"] = c.previous_sources;
   j["new"] = c.is_new;
   return j;
+}
+
+using J = nlohmann::ordered_json;
+
+J TrendJson(const ReportModel& m) {
+  J trend = J::array();
+  for (const TrendMonth& t : m.trend) {
+    const MonthFigures& f = t.figures;
+    J x;
+    x["month"] = f.month.ToString();
+    x["has_data"] = f.has_data;
+    x["points"] = f.points;
+    x["accesses"] = f.accesses;
+    x["sources"] = f.sources;
+    x["per_point_per_day"] = {
+        {"accesses", static_cast<double>(f.per_point_per_day_accesses_x100) / 100},
+        {"sources", static_cast<double>(f.per_point_per_day_sources_x100) / 100}};
+    J areas = J::array();
+    for (const AreaFigure& a : t.by_area) {
+      areas.push_back(
+          {{"code", a.code}, {"area", a.name}, {"accesses", a.accesses}, {"sources", a.sources}});
+    }
+    x["by_area"] = areas;
+    trend.push_back(x);
+  }
+  return trend;
+}
+
+// The changes against last month: the significant ones, and the largest
+// port types of either month.
+J ChangesJson(const ReportModel& m) {
+  J changes;
+  changes["previous_month"] = m.month.Previous().ToString();
+  for (const auto& [key, list] :
+       {std::pair<const char*, const std::vector<PortChange>*>{"rises", &m.rises},
+        {"falls", &m.falls},
+        {"new_ports", &m.new_ports}}) {
+    J a = J::array();
+    for (const PortChange& c : *list) a.push_back(ChangeJson(c));
+    changes[key] = a;
+  }
+  J top = J::array();
+  for (size_t i = 0; i < m.changes.size() && i < kJsonTopChanges; ++i) {
+    top.push_back(ChangeJson(m.changes[i]));
+  }
+  changes["top"] = top;
+  return changes;
+}
+
+J AreasJson(const ReportModel& m) {
+  J areas = J::array();
+  for (const AreaFigure& a : m.areas) {
+    areas.push_back({{"code", a.code},
+                     {"area", a.name},
+                     {"accesses", a.accesses},
+                     {"sources", a.sources},
+                     {"accesses_percent", RatioPercent(a.accesses, m.stats.accesses)},
+                     {"sources_percent", RatioPercent(a.sources, m.stats.sources)}});
+  }
+  return areas;
+}
+
+J PeculiarJson(const ReportModel& m) {
+  J peculiar = J::array();
+  for (const PeculiarItem& p : m.peculiar) {
+    J x;
+    x["port"] = p.port;
+    x["kind"] = p.kind;
+    x["title"] = p.title;
+    x["paragraph"] = p.paragraph;
+    x["chart"] = p.chart >= 0 ? m.charts[static_cast<size_t>(p.chart)].id : "";
+    x["description"] = p.description;
+    x["references"] = p.references;
+    J sources = J::array();
+    for (const FindingSource& s : p.top_sources) {
+      sources.push_back({{"source", s.source.ToString()},
+                         {"accesses", s.accesses},
+                         {"days", s.days},
+                         {"points", s.points},
+                         {"country", s.country}});
+    }
+    x["top_sources"] = sources;
+    peculiar.push_back(x);
+  }
+  return peculiar;
+}
+
+J SupplementaryJson(const ReportModel& m) {
+  J supp = J::array();
+  for (size_t i = 0; i < m.supplementary_ports.size(); ++i) {
+    const auto& t = m.supplementary[i];
+    supp.push_back({{"port", m.supplementary_ports[i]},
+                    {"service", t.service},
+                    {"description", t.description},
+                    {"references", t.references}});
+  }
+  return supp;
+}
+
+J ChartsJson(const ReportModel& m) {
+  J charts = J::array();
+  for (const ChartData& c : m.charts) {
+    J x;
+    x["id"] = c.id;
+    x["caption"] = ChartCaption(c);
+    x["kind"] = KindName(c.kind);
+    x["x_label"] = c.x_label;
+    x["y_label"] = c.y_label;
+    x["percent"] = c.percent;
+    x["categories"] = c.categories;
+    J series = J::array();
+    for (const ChartSeries& s : c.series) {
+      series.push_back({{"name", s.name}, {"color", s.color}, {"values", s.values}});
+    }
+    x["series"] = series;
+    if (!c.category_colors.empty()) x["category_colors"] = c.category_colors;
+    x["empty_note"] = c.empty_note;
+    x["note"] = c.note;
+    x["svg"] = ChartFileStem(c) + ".svg";
+    x["csv"] = ChartFileStem(c) + ".csv";
+    charts.push_back(x);
+  }
+  return charts;
+}
+
+J SectionsJson(const ReportModel& m) {
+  J sections = J::array();
+  for (const ReportSection& s : m.sections) {
+    J blocks = J::array();
+    for (const ReportBlock& b : s.blocks) {
+      J x;
+      x["kind"] = BlockKindName(b.kind);
+      if (b.kind == ReportBlock::Kind::kChart) {
+        x["chart"] = b.chart >= 0 ? m.charts[static_cast<size_t>(b.chart)].id : "";
+      } else if (b.kind == ReportBlock::Kind::kTable) {
+        x["rows"] = b.rows;
+      } else if (b.kind == ReportBlock::Kind::kReferences) {
+        x["references"] = b.references;
+      } else {
+        x["text"] = b.text;
+      }
+      blocks.push_back(x);
+    }
+    sections.push_back({{"id", s.id}, {"title", s.title}, {"blocks", blocks}});
+  }
+  return sections;
 }
 
 Status WriteFile(const std::filesystem::path& path, const std::string& bytes) {
@@ -321,124 +470,13 @@ nlohmann::ordered_json ReportToJson(const ReportModel& m) {
   j["per_point_per_day_about"] = {
       {"accesses", (m.stats.per_point_per_day_accesses_x100 + 50) / 100},
       {"sources", (m.stats.per_point_per_day_sources_x100 + 50) / 100}};
-  J trend = J::array();
-  for (const TrendMonth& t : m.trend) {
-    J x;
-    x["month"] = t.month.ToString();
-    x["has_data"] = t.has_data;
-    x["points"] = t.points;
-    x["accesses"] = t.accesses;
-    x["sources"] = t.sources;
-    x["per_point_per_day"] = {
-        {"accesses", static_cast<double>(t.per_point_per_day_accesses_x100) / 100},
-        {"sources", static_cast<double>(t.per_point_per_day_sources_x100) / 100}};
-    J areas = J::array();
-    for (const AreaFigure& a : t.by_area) {
-      areas.push_back(
-          {{"code", a.code}, {"area", a.name}, {"accesses", a.accesses}, {"sources", a.sources}});
-    }
-    x["by_area"] = areas;
-    trend.push_back(x);
-  }
-  j["trend"] = trend;
-  J changes;
-  changes["previous_month"] = m.month.Previous().ToString();
-  for (const auto& [key, list] :
-       {std::pair<const char*, const std::vector<PortChange>*>{"rises", &m.rises},
-        {"falls", &m.falls},
-        {"new_ports", &m.new_ports}}) {
-    J a = J::array();
-    for (const PortChange& c : *list) a.push_back(ChangeJson(c));
-    changes[key] = a;
-  }
-  J top = J::array();
-  for (size_t i = 0; i < m.changes.size() && i < 20; ++i) top.push_back(ChangeJson(m.changes[i]));
-  changes["top"] = top;
-  j["changes"] = changes;
-  J areas = J::array();
-  for (const AreaFigure& a : m.areas) {
-    areas.push_back({{"code", a.code},
-                     {"area", a.name},
-                     {"accesses", a.accesses},
-                     {"sources", a.sources},
-                     {"accesses_percent", RatioPercent(a.accesses, m.stats.accesses)},
-                     {"sources_percent", RatioPercent(a.sources, m.stats.sources)}});
-  }
-  j["areas"] = areas;
-  J peculiar = J::array();
-  for (const PeculiarItem& p : m.peculiar) {
-    J x;
-    x["port"] = p.port;
-    x["kind"] = p.kind;
-    x["title"] = p.title;
-    x["paragraph"] = p.paragraph;
-    x["chart"] = p.chart >= 0 ? m.charts[static_cast<size_t>(p.chart)].id : "";
-    x["description"] = p.description;
-    x["references"] = p.references;
-    J sources = J::array();
-    for (const FindingSource& s : p.top_sources) {
-      sources.push_back({{"source", s.source.ToString()},
-                         {"accesses", s.accesses},
-                         {"days", s.days},
-                         {"points", s.points},
-                         {"country", s.country}});
-    }
-    x["top_sources"] = sources;
-    peculiar.push_back(x);
-  }
-  j["peculiar"] = {{"from_detector", m.peculiar_from_detector}, {"items", peculiar}};
-  J supp = J::array();
-  for (size_t i = 0; i < m.supplementary_ports.size(); ++i) {
-    const auto& t = m.supplementary[i];
-    supp.push_back({{"port", m.supplementary_ports[i]},
-                    {"service", t.service},
-                    {"description", t.description},
-                    {"references", t.references}});
-  }
-  j["supplementary"] = supp;
-  J charts = J::array();
-  for (const ChartData& c : m.charts) {
-    J x;
-    x["id"] = c.id;
-    x["caption"] = ChartCaption(c);
-    x["kind"] = KindName(c.kind);
-    x["x_label"] = c.x_label;
-    x["y_label"] = c.y_label;
-    x["percent"] = c.percent;
-    x["categories"] = c.categories;
-    J series = J::array();
-    for (const ChartSeries& s : c.series) {
-      series.push_back({{"name", s.name}, {"color", s.color}, {"values", s.values}});
-    }
-    x["series"] = series;
-    if (!c.category_colors.empty()) x["category_colors"] = c.category_colors;
-    x["empty_note"] = c.empty_note;
-    x["note"] = c.note;
-    x["svg"] = ChartFileStem(c) + ".svg";
-    x["csv"] = ChartFileStem(c) + ".csv";
-    charts.push_back(x);
-  }
-  j["charts"] = charts;
-  J sections = J::array();
-  for (const ReportSection& s : m.sections) {
-    J blocks = J::array();
-    for (const ReportBlock& b : s.blocks) {
-      J x;
-      x["kind"] = BlockKindName(b.kind);
-      if (b.kind == ReportBlock::Kind::kChart) {
-        x["chart"] = b.chart >= 0 ? m.charts[static_cast<size_t>(b.chart)].id : "";
-      } else if (b.kind == ReportBlock::Kind::kTable) {
-        x["rows"] = b.rows;
-      } else if (b.kind == ReportBlock::Kind::kReferences) {
-        x["references"] = b.references;
-      } else {
-        x["text"] = b.text;
-      }
-      blocks.push_back(x);
-    }
-    sections.push_back({{"id", s.id}, {"title", s.title}, {"blocks", blocks}});
-  }
-  j["sections"] = sections;
+  j["trend"] = TrendJson(m);
+  j["changes"] = ChangesJson(m);
+  j["areas"] = AreasJson(m);
+  j["peculiar"] = {{"from_detector", m.peculiar_from_detector}, {"items", PeculiarJson(m)}};
+  j["supplementary"] = SupplementaryJson(m);
+  j["charts"] = ChartsJson(m);
+  j["sections"] = SectionsJson(m);
   return j;
 }
 
