@@ -212,6 +212,7 @@ std::vector<PortChange> PortChanges(const MonthStats& now, const MonthFigures* p
     }
   }
   std::vector<PortChange> out;
+  out.reserve(by_port.size());
   for (auto& [port, c] : by_port) out.push_back(c);
   std::sort(out.begin(), out.end(), [](const PortChange& a, const PortChange& b) {
     if (a.accesses != b.accesses) return a.accesses > b.accesses;

@@ -14,6 +14,7 @@ namespace {
 // The areas of `counts`, named, accesses desc then name.
 std::vector<AreaFigure> NamedAreas(const std::vector<AreaCount>& counts, const AreaNamer& name) {
   std::vector<AreaFigure> out;
+  out.reserve(counts.size());
   for (const AreaCount& a : counts) out.push_back({a.code, name(a.code), a.accesses, a.sources});
   std::sort(out.begin(), out.end(), [](const AreaFigure& a, const AreaFigure& b) {
     if (a.accesses != b.accesses) return a.accesses > b.accesses;
