@@ -272,8 +272,9 @@ Status GatherFindings(Store& store, const TimeZone& zone, const CountryCodeOf& c
   }
   FindingKnowledge knowledge;
   knowledge.country_code = country_code;
-  SCANSCOPE_RETURN_IF_ERROR(
-      AddEvidence(store, zone, f->month, knowledge, &f->findings, options.finding_sources));
+  FindingOptions evidence;
+  evidence.top_sources = options.finding_sources;
+  SCANSCOPE_RETURN_IF_ERROR(AddEvidence(store, zone, f->month, knowledge, &f->findings, evidence));
   for (Finding& finding : f->findings) finding.paragraph.clear();  // words come later
   return Status::Ok();
 }

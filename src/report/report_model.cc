@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "analysis/findings_english.h"
 #include "report/english.h"
 #include "report/report_charts.h"
 #include "report/report_prose.h"
