@@ -1,5 +1,7 @@
 #include "store/duplicate_filter.h"
 
+#include <algorithm>
+
 namespace scanscope {
 
 namespace {
@@ -59,6 +61,35 @@ Result<DuplicateFilter::HourState> DuplicateFilter::Hour(int64_t hour) {
   last_hour_ = hour;
   last_state_ = it->second;
   return it->second;
+}
+
+Result<uint64_t> DuplicateFilter::FilterSpan(std::vector<AccessRecord>* records) {
+  if (records->empty()) return uint64_t{0};
+  int64_t first = (*records)[0].time_ns, last = first;
+  for (const AccessRecord& r : *records) {
+    first = std::min(first, r.time_ns);
+    last = std::max(last, r.time_ns);
+  }
+  std::unordered_map<Key, Copies, KeyHash> copies;
+  SCANSCOPE_RETURN_IF_ERROR(stored_(first, last + 1, [&](std::span<const AccessRecord> stored) {
+    for (const AccessRecord& r : stored) ++copies[KeyOf(r)].stored;
+  }));
+  if (copies.empty()) return uint64_t{0};
+  size_t kept = 0;
+  uint64_t removed = 0;
+  for (size_t i = 0; i < records->size(); ++i) {
+    const AccessRecord& r = (*records)[i];
+    auto it = copies.find(KeyOf(r));
+    if (it != copies.end() && it->second.seen++ < it->second.stored) {
+      ++removed;
+      continue;
+    }
+    if (kept != i) (*records)[kept] = r;
+    ++kept;
+  }
+  records->resize(kept);
+  duplicates_ += removed;
+  return removed;
 }
 
 Result<uint64_t> DuplicateFilter::Filter(std::vector<AccessRecord>* records) {

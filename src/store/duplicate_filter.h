@@ -44,6 +44,11 @@ class DuplicateFilter {
   // are already stored; returns how many it removed.
   Result<uint64_t> Filter(std::vector<AccessRecord>* records);
 
+  // For a caller that adds a batch in one call (a collector's batch: seconds
+  // of traffic): asks only for the stored records of these records' own time
+  // span, not of whole hours, and keeps no state between calls.
+  Result<uint64_t> FilterSpan(std::vector<AccessRecord>* records);
+
   uint64_t duplicates() const { return duplicates_; }
 
  private:

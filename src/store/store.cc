@@ -40,9 +40,14 @@ IngestWriter::IngestWriter(std::vector<TimeZone> zones) : zones_(std::move(zones
 }
 
 Status IngestWriter::Add(std::span<const AccessRecord> records) {
+  // Add holds a whole batch (a collector's: seconds of traffic): only the
+  // stored records of its own span are read, not whole hours.
+  if (committed_) return Status::InvalidArgument("ingest: Add after Commit");
   std::vector<AccessRecord> fresh(records.begin(), records.end());
-  Result<uint64_t> removed = RemoveStored(&fresh);
-  if (!removed.ok()) return removed.status();
+  if (duplicates_) {
+    Result<uint64_t> removed = duplicates_->FilterSpan(&fresh);
+    if (!removed.ok()) return removed.status();
+  }
   SCANSCOPE_RETURN_IF_ERROR(AddToDays(fresh));
   return AppendRaw(fresh);
 }
