@@ -230,15 +230,20 @@ struct Expected {
 
 // Batch `seq` of a sensor: deterministic records in November 2026 to the
 // sensor's watched /28.
-WireBatch MakeBatch(const Sensor& s, const std::string& spool, int seq, size_t n) {
+// Records spread over `span_seconds` from `start_seconds` after 1 November
+// 2026 (by default the whole month, in no order).
+WireBatch MakeBatch(const Sensor& s, const std::string& spool, int seq, size_t n,
+                    int64_t start_seconds = 0, int64_t span_seconds = int64_t{30} * 86400) {
   WireBatch b{s.point, fmt::format("{}/{}/{}", s.point, spool, seq), {}};
   std::mt19937_64 rng(std::hash<std::string>()(b.batch_id));
-  const int64_t nov1 = int64_t{DaysFromCivil({2026, 11, 1})} * 86400 * kNanosPerSecond;
+  const int64_t nov1 =
+      (int64_t{DaysFromCivil({2026, 11, 1})} * 86400 + start_seconds) * kNanosPerSecond;
   const PortType ports[] = {PortType::Tcp(445), PortType::Tcp(22), PortType::Udp(1434),
                             PortType::Icmp(), PortType::Tcp(23)};
   for (size_t i = 0; i < n; ++i) {
     AccessRecord r;
-    r.time_ns = nov1 + static_cast<int64_t>(rng() % (30ull * 86400 * kNanosPerSecond));
+    r.time_ns = nov1 + static_cast<int64_t>(rng() % (static_cast<uint64_t>(span_seconds) *
+                                                     uint64_t{kNanosPerSecond}));
     r.source = IpAddress::FromV4(0x0A000000u + static_cast<uint32_t>(rng() % 400));
     r.destination = IpAddress::FromV4(s.base.V4() + static_cast<uint32_t>(rng() % 16));
     r.port_type = ports[rng() % 5];
@@ -725,7 +730,11 @@ TEST_F(CollectorTest, KilledMidStreamNothingLostNothingTwice) {
       auto client = CollectorClient::Create(o);
       ASSERT_TRUE(client.ok());
       for (int seq = 0; seq < kBatches; ++seq) {
-        WireBatch b = MakeBatch(s, "k9", seq, 400);
+        // As a sensor sends: each batch a few minutes of traffic, the next
+        // batch later. (A batch is checked for duplicates against the stored
+        // records of its own span; month-wide batches would each read all
+        // earlier ones.)
+        WireBatch b = MakeBatch(s, "k9", seq, 400, int64_t{seq} * 600, 300);
         Status st = SendUntilAcked(client->get(), b, 120);
         ASSERT_TRUE(st.ok()) << st.ToString();
         {

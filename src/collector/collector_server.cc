@@ -542,6 +542,9 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::Create(
   http.set_write_timeout(options.write_timeout_seconds, 0);
   http.set_keep_alive_timeout(5);
   http.set_keep_alive_max_count(1000);
+  // An answer is one small write after the request: without TCP_NODELAY it
+  // can wait for the peer's delayed ACK (40 ms a batch).
+  http.set_tcp_nodelay(true);
   http.Post("/v1/batch", [raw](const httplib::Request& req, httplib::Response& res) {
     raw->Touch(req.remote_port, +1);
     raw->HandleBatch(req, res);

@@ -53,6 +53,7 @@ Result<std::string> HttpClient::Post(const std::string& query_in_url, std::strin
     client.set_read_timeout(3600);
     client.set_write_timeout(600);
     client.set_keep_alive(false);
+    client.set_tcp_nodelay(true);  // headers and body are separate writes
     auto res = client.Post(path.c_str(), body.data(), body.size(), "application/octet-stream");
     if (!res) {
       last_error = "ClickHouse " + Name() + ": " + httplib::to_string(res.error());
