@@ -59,11 +59,12 @@ void PrintReport(const FileIngestReport& r) {
     return;
   }
   double rate = r.seconds > 0 ? r.packets / r.seconds : 0;
-  fmt::print("{}: {}, {} {} read, {} accesses, {:.2f} s ({}{}/s)\n", r.path, r.format,
-             WithThousands(r.packets), r.format == "netfilter" ? "LOG lines" : "packets",
+  fmt::print("{}: {}, {} {} read, {} accesses, {:.2f} s ({}{}/s)\n", r.path,
+             InputFormatName(r.format), WithThousands(r.packets),
+             r.format == InputFormat::kNetfilter ? "LOG lines" : "packets",
              WithThousands(r.accesses), r.seconds, Rate(rate),
-             r.format == "netfilter" ? "lines" : "packets");
-  if (r.format == "netfilter") {
+             r.format == InputFormat::kNetfilter ? "lines" : "packets");
+  if (r.format == InputFormat::kNetfilter) {
     fmt::print("  {} lines in the file\n", WithThousands(r.lines));
   }
   std::string counters;

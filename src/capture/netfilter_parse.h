@@ -1,8 +1,9 @@
 #pragma once
-// Internal to the netfilter log reader: the line parser with the state a file
-// carries from line to line (the year of classic stamps, its rollover, and a
-// cache of the zone's local-to-UTC offset). ParseNetfilterLine and
-// NetfilterLogReader are thin wrappers over ParseNetfilterLineIn.
+// The netfilter line parser with the state a file carries from line to line
+// (the year of classic stamps, its rollover, and a cache of the zone's
+// local-to-UTC offset). Two readers keep that state themselves: the log file
+// reader (NetfilterLogReader; ParseNetfilterLine is the stateless form) and
+// the sensor following a live log, which feeds it line by line.
 // docs/firewall-logs.md describes the accepted formats and every verdict.
 
 #include <cstdint>

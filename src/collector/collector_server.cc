@@ -275,10 +275,10 @@ struct CollectorServer::Impl {
     auto done = queue->SubmitBatch(std::move(*batch), "sensor " + sensor->point);
     if (!done) {
       res.set_header("Retry-After", "1");
-      return Refuse(
-          req, res, 503, who,
-          fmt::format("busy: {} batches are waiting for the store; retry", queue->depth()),
-          &counters.busy);
+      return Refuse(req, res, 503, who,
+                    fmt::format("busy: {} batches are waiting for the store (at most {}); retry",
+                                queue->batches_waiting(), queue->capacity()),
+                    &counters.busy);
     }
     Result<IngestOutcome> outcome = done->get();
     if (!outcome.ok()) {

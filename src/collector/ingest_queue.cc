@@ -4,8 +4,8 @@
 
 namespace scanscope {
 
-IngestQueue::IngestQueue(Store* store, size_t depth)
-    : store_(store), depth_(depth == 0 ? 1 : depth), writer_([this] { Run(); }) {}
+IngestQueue::IngestQueue(Store* store, size_t capacity)
+    : store_(store), capacity_(capacity == 0 ? 1 : capacity), writer_([this] { Run(); }) {}
 
 IngestQueue::~IngestQueue() { Stop(); }
 
@@ -17,12 +17,17 @@ std::optional<std::future<Result<IngestOutcome>>> IngestQueue::SubmitBatch(WireB
   auto future = job->batch_done.get_future();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || queued_batches_ >= depth_) return std::nullopt;
+    if (stopping_ || queued_batches_ >= capacity_) return std::nullopt;
     ++queued_batches_;
     jobs_.push_back(std::move(job));
   }
   cv_.notify_one();
   return future;
+}
+
+size_t IngestQueue::batches_waiting() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queued_batches_;
 }
 
 std::optional<std::future<Status>> IngestQueue::SubmitStatus(PointStatus status) {

@@ -30,7 +30,7 @@ enum class IngestOutcome { kCommitted, kDuplicate };
 class IngestQueue {
  public:
   // `store` must outlive the queue and be used by no one else meanwhile.
-  IngestQueue(Store* store, size_t depth);
+  IngestQueue(Store* store, size_t capacity);
   ~IngestQueue();  // Stop()
   IngestQueue(const IngestQueue&) = delete;
   IngestQueue& operator=(const IngestQueue&) = delete;
@@ -41,14 +41,16 @@ class IngestQueue {
   // the store's error.
   std::optional<std::future<Result<IngestOutcome>>> SubmitBatch(WireBatch batch,
                                                                 std::string origin);
-  // Queues a status report the same way (it does not count against depth: a
+  // Queues a status report the same way (it does not count against the capacity: a
   // report is small and at most one per sensor is useful).
   std::optional<std::future<Status>> SubmitStatus(PointStatus status);
 
   // Commits what is queued, then stops the writer thread. Idempotent.
   void Stop();
 
-  size_t depth() const { return depth_; }
+  // The most batches that may wait at once, and how many wait now.
+  size_t capacity() const { return capacity_; }
+  size_t batches_waiting();
 
  private:
   struct Job {
@@ -62,7 +64,7 @@ class IngestQueue {
   Result<IngestOutcome> Commit(const WireBatch& batch, const std::string& origin);
 
   Store* store_;
-  const size_t depth_;
+  const size_t capacity_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<Job>> jobs_;

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "classify/counter_names.h"
 #include "common/ratio.h"
 
 namespace scanscope {
@@ -99,26 +100,12 @@ std::string LooksLike(const std::string& path) {
 // Nothing of the file was of a known format: not one capture record and not
 // one firewall log line (well formed or damaged).
 bool NothingRecognised(const FileIngestReport& r) {
-  if (r.format != "netfilter") return false;  // the capture header was read
+  if (r.format != InputFormat::kNetfilter) return false;  // the capture header was read
   if (r.packets > 0) return false;
   for (uint64_t n : r.log.malformed) {
     if (n > 0) return false;
   }
   return true;
-}
-
-const char* FormatName(InputFormat f) {
-  switch (f) {
-    case InputFormat::kPcap:
-      return "pcap";
-    case InputFormat::kPcapng:
-      return "pcapng";
-    case InputFormat::kNetfilter:
-      return "netfilter";
-    case InputFormat::kAuto:
-      return "auto";
-  }
-  return "?";
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
@@ -351,11 +338,25 @@ Status IngestLog(const std::string& path, const IngestOptions& options, Classifi
 
 }  // namespace
 
+const char* InputFormatName(InputFormat format) {
+  switch (format) {
+    case InputFormat::kPcap:
+      return "pcap";
+    case InputFormat::kPcapng:
+      return "pcapng";
+    case InputFormat::kNetfilter:
+      return "netfilter";
+    case InputFormat::kAuto:
+      return "auto";
+  }
+  return "?";
+}
+
 Result<InputFormat> ParseInputFormat(std::string_view text) {
-  if (text == "auto") return InputFormat::kAuto;
-  if (text == "pcap") return InputFormat::kPcap;
-  if (text == "pcapng") return InputFormat::kPcapng;
-  if (text == "netfilter") return InputFormat::kNetfilter;
+  for (InputFormat f :
+       {InputFormat::kAuto, InputFormat::kPcap, InputFormat::kPcapng, InputFormat::kNetfilter}) {
+    if (text == InputFormatName(f)) return f;
+  }
   return Status::InvalidArgument("--format must be auto, pcap, pcapng or netfilter, got '" +
                                  std::string(text) + "'");
 }
@@ -417,7 +418,7 @@ Result<FileIngestReport> IngestFile(Store& store, const IngestOptions& options,
     if (!detected.ok()) return detected.status();
     format = *detected;
   }
-  report.format = FormatName(format);
+  report.format = format;
 
   // The batch id needs a hash of the whole file. It is computed on its own
   // thread while reading starts; the store writer begins once it is known,
@@ -479,11 +480,12 @@ Result<FileIngestReport> IngestFile(Store& store, const IngestOptions& options,
     for (const auto& [name, value] : report.NamedCounters()) {
       counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", name, WithThousands(value));
     }
-    return Status::InvalidArgument(fmt::format(
-        "{}: 0 accesses among {} {} read{}{}: not recorded (check --watch and "
-        "--format)",
-        path, WithThousands(report.packets), report.format == "netfilter" ? "LOG lines" : "packets",
-        counts.empty() ? "" : "; not accesses: ", counts));
+    return Status::InvalidArgument(
+        fmt::format("{}: 0 accesses among {} {} read{}{}: not recorded (check --watch and "
+                    "--format)",
+                    path, WithThousands(report.packets),
+                    report.format == InputFormat::kNetfilter ? "LOG lines" : "packets",
+                    counts.empty() ? "" : "; not accesses: ", counts));
   }
   report.duplicates = writer->duplicates();
   report.accesses -= report.duplicates;
@@ -498,34 +500,13 @@ std::vector<std::pair<std::string, uint64_t>> FileIngestReport::NamedCounters() 
   auto add = [&](std::string name, uint64_t v) {
     if (v != 0) out.emplace_back(std::move(name), v);
   };
-  for (size_t i = 0; i < static_cast<size_t>(ClassifyResult::kCount); ++i) {
-    auto r = static_cast<ClassifyResult>(i);
-    if (r == ClassifyResult::kAccess) continue;
-    add(std::string(ClassifyResultName(r)), classify.by_result[i]);
-  }
   add("already_stored", duplicates);
-  add("fragments_without_first", classify.fragments_without_first);
-  add("reply_flows_evicted", classify.reply_flows_evicted);
-  add("fragments_evicted", classify.fragments_evicted);
-  add("not_ip", decode.Get(DecodeResult::kNotIp));
-  add("unsupported_link_type", decode.Get(DecodeResult::kUnsupportedLinkType));
-  for (size_t i = 0; i < static_cast<size_t>(DecodeResult::kCount); ++i) {
-    auto r = static_cast<DecodeResult>(i);
-    if (r == DecodeResult::kOk || r == DecodeResult::kNotIp ||
-        r == DecodeResult::kUnsupportedLinkType) {
-      continue;
-    }
-    add("malformed." + std::string(DecodeResultName(r)), decode.by_result[i]);
-  }
+  ForEachNotCountedCounter(classify, decode, log,
+                           [&](std::string_view name, uint64_t v) { add(std::string(name), v); });
   for (size_t i = 0; i < static_cast<size_t>(CaptureIssue::kCount); ++i) {
     auto issue = static_cast<CaptureIssue>(i);
     std::string prefix = issue == CaptureIssue::kSkippedBlock ? "" : "capture.";
     add(prefix + std::string(CaptureIssueName(issue)), capture.issues[i]);
-  }
-  add("log.not_netfilter", log.not_netfilter);
-  for (size_t i = 0; i < static_cast<size_t>(LogMalformed::kCount); ++i) {
-    add("malformed.log_" + std::string(LogMalformedName(static_cast<LogMalformed>(i))),
-        log.malformed[i]);
   }
   return out;
 }
@@ -533,12 +514,12 @@ std::vector<std::pair<std::string, uint64_t>> FileIngestReport::NamedCounters() 
 std::string FileIngestReport::ToJson() const {
   nlohmann::json j;
   j["path"] = path;
-  j["format"] = format;
+  j["format"] = InputFormatName(format);
   j["batch_id"] = batch_id;
   j["already_ingested"] = already_ingested;
   j["input_bytes"] = input_bytes;
   j["packets"] = packets;
-  if (format == "netfilter") j["lines"] = lines;
+  if (format == InputFormat::kNetfilter) j["lines"] = lines;
   j["accesses"] = accesses;
   j["already_stored"] = duplicates;
   if (classify.fragments_with_port_type_of_first != 0) {

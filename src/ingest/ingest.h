@@ -23,6 +23,8 @@ namespace scanscope {
 
 enum class InputFormat { kAuto, kPcap, kPcapng, kNetfilter };
 Result<InputFormat> ParseInputFormat(std::string_view text);
+// "auto", "pcap", "pcapng", "netfilter": the names --format takes.
+const char* InputFormatName(InputFormat format);
 
 struct IngestOptions {
   std::string point;
@@ -36,7 +38,7 @@ struct IngestOptions {
 // the ledger keeps.
 struct FileIngestReport {
   std::string path;
-  std::string format;  // "pcap", "pcapng", "netfilter"
+  InputFormat format = InputFormat::kAuto;  // as found: never kAuto once read
   std::string batch_id;
   bool already_ingested = false;
   uint64_t input_bytes = 0;

@@ -20,6 +20,7 @@
 
 #include "capture/netfilter_parse.h"
 #include "classify/classifier.h"
+#include "classify/counter_names.h"
 #include "common/clock.h"
 #include "decode/decoder.h"
 #include "sensor/live_capture.h"
@@ -53,30 +54,9 @@ nlohmann::json NamedCounters(const CaptureSnapshot& c) {
   auto add = [&](const std::string& name, uint64_t v) {
     if (v != 0) j[name] = v;
   };
-  for (size_t i = 0; i < static_cast<size_t>(ClassifyResult::kCount); ++i) {
-    auto r = static_cast<ClassifyResult>(i);
-    if (r != ClassifyResult::kAccess)
-      add(std::string(ClassifyResultName(r)), c.classify.by_result[i]);
-  }
+  ForEachNotCountedCounter(c.classify, c.decode, c.log,
+                           [&](std::string_view name, uint64_t v) { add(std::string(name), v); });
   add("fragments_with_port_type_of_first", c.classify.fragments_with_port_type_of_first);
-  add("fragments_without_first", c.classify.fragments_without_first);
-  add("reply_flows_evicted", c.classify.reply_flows_evicted);
-  add("fragments_evicted", c.classify.fragments_evicted);
-  add("not_ip", c.decode.Get(DecodeResult::kNotIp));
-  add("unsupported_link_type", c.decode.Get(DecodeResult::kUnsupportedLinkType));
-  for (size_t i = 0; i < static_cast<size_t>(DecodeResult::kCount); ++i) {
-    auto r = static_cast<DecodeResult>(i);
-    if (r == DecodeResult::kOk || r == DecodeResult::kNotIp ||
-        r == DecodeResult::kUnsupportedLinkType) {
-      continue;
-    }
-    add("malformed." + std::string(DecodeResultName(r)), c.decode.by_result[i]);
-  }
-  add("log.not_netfilter", c.log.not_netfilter);
-  for (size_t i = 0; i < static_cast<size_t>(LogMalformed::kCount); ++i) {
-    add("malformed.log_" + std::string(LogMalformedName(static_cast<LogMalformed>(i))),
-        c.log.malformed[i]);
-  }
   add("log.rotations", c.follow.rotations);
   add("log.truncations", c.follow.truncations);
   add("log.resumed_rotated", c.follow.resumed_rotated);

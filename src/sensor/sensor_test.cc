@@ -14,7 +14,7 @@
 #include <tuple>
 
 #include "gtest/gtest.h"
-#include "sensor/fake_collector_test_util.h"
+#include "support/fake_collector.h"
 
 namespace scanscope {
 namespace {

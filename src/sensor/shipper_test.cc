@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "sensor/fake_collector_test_util.h"
+#include "support/fake_collector.h"
 
 namespace scanscope {
 namespace {

@@ -6,29 +6,9 @@
 #include <optional>
 
 #include "common/little_endian.h"
+#include "record/record_codec.h"
 
 namespace scanscope {
-
-namespace {
-
-std::optional<AccessRecord> DecodeRecord(const char* p) {
-  AccessRecord r;
-  r.time_ns = static_cast<int64_t>(GetU64(p));
-  std::array<uint8_t, 16> a;
-  std::memcpy(a.data(), p + 8, 16);
-  r.source = IpAddress::FromBytes(a);
-  std::memcpy(a.data(), p + 24, 16);
-  r.destination = IpAddress::FromBytes(a);
-  auto port = PortType::FromCode(GetU32(p + 40));
-  if (!port) return std::nullopt;
-  r.port_type = *port;
-  r.tcp_flags = static_cast<uint8_t>(p[44]);
-  r.ttl = static_cast<uint8_t>(p[45]);
-  r.length = GetU16(p + 46);
-  return r;
-}
-
-}  // namespace
 
 std::string EncodeSegmentHeader() {
   std::string out(kSegmentMagic, sizeof(kSegmentMagic));
@@ -45,15 +25,7 @@ void EncodeBlock(std::span<const AccessRecord> records, std::string_view cursor,
   PutU32(out, static_cast<uint32_t>(records.size()));
   PutU32(out, static_cast<uint32_t>(cursor.size()));
   out->append(cursor);
-  for (const AccessRecord& r : records) {
-    PutU64(out, static_cast<uint64_t>(r.time_ns));
-    out->append(reinterpret_cast<const char*>(r.source.bytes().data()), 16);
-    out->append(reinterpret_cast<const char*>(r.destination.bytes().data()), 16);
-    PutU32(out, r.port_type.Code());
-    out->push_back(static_cast<char>(r.tcp_flags));
-    out->push_back(static_cast<char>(r.ttl));
-    PutU16(out, r.length);
-  }
+  for (const AccessRecord& r : records) AppendRecord(r, out);
   uint64_t sum = XXH3_64bits(out->data() + start + 8, out->size() - start - 8);
   for (int i = 0; i < 8; ++i) (*out)[start + i] = static_cast<char>(sum >> (8 * i));
 }
@@ -92,7 +64,7 @@ SegmentScan ScanSegment(std::string_view bytes, std::vector<AccessRecord>* recor
     if (good) {
       const char* p = h + kBlockHeaderBytes + cursor_len;
       for (uint32_t i = 0; i < count && good; ++i, p += kSpoolRecordBytes) {
-        auto r = DecodeRecord(p);
+        auto r = ReadRecord(p);
         if (!r) {
           good = false;
         } else if (records != nullptr) {

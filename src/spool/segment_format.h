@@ -5,11 +5,9 @@
 //   header  := "SSSPOOL1" (8 bytes) version:u32 (=1) reserved:u32 (=0)      16 bytes
 //   block   := checksum:u64 payload_len:u32 record_count:u32 cursor_len:u32  20 bytes
 //              cursor (cursor_len bytes) record (record_count x 48 bytes)
-//   record  := time_ns:i64 source:16 destination:16 port_type_code:u32
-//              tcp_flags:u8 ttl:u8 length:u16                                  48 bytes
+//   record  := 48 bytes, as record/record_codec.h writes it
 //
-// All integers little-endian; addresses 16 bytes in network order (IPv4 as
-// ::ffff:a.b.c.d). checksum is XXH3-64 (seed 0) of the block's bytes after the
+// All integers little-endian. checksum is XXH3-64 (seed 0) of the block's bytes after the
 // checksum field (the rest of the header, the cursor, the records), so a torn
 // or flipped length is caught as surely as a flipped record byte.
 // payload_len = cursor_len + 48 * record_count and is at most kMaxBlockPayload.
@@ -24,6 +22,7 @@
 #include <vector>
 
 #include "record/access_record.h"
+#include "record/record_codec.h"
 
 namespace scanscope {
 
@@ -31,7 +30,7 @@ inline constexpr char kSegmentMagic[8] = {'S', 'S', 'S', 'P', 'O', 'O', 'L', '1'
 inline constexpr uint32_t kSegmentVersion = 1;
 inline constexpr size_t kSegmentHeaderBytes = 16;
 inline constexpr size_t kBlockHeaderBytes = 20;
-inline constexpr size_t kSpoolRecordBytes = 48;
+inline constexpr size_t kSpoolRecordBytes = kRecordBytes;
 inline constexpr size_t kMaxBlockPayload = 16u << 20;
 inline constexpr size_t kMaxCursorBytes = 4096;
 

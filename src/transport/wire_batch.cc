@@ -3,10 +3,11 @@
 #include <fmt/format.h>
 #include <xxhash.h>
 
-#include <array>
 #include <cstring>
+#include <optional>
 
 #include "common/little_endian.h"
+#include "record/record_codec.h"
 
 namespace scanscope {
 
@@ -58,15 +59,7 @@ std::string EncodeWireBatch(const WireBatch& batch) {
   PutU16(&out, static_cast<uint16_t>(batch.batch_id.size()));
   out.append(batch.batch_id);
   PutU32(&out, static_cast<uint32_t>(batch.records.size()));
-  for (const AccessRecord& r : batch.records) {
-    PutU64(&out, static_cast<uint64_t>(r.time_ns));
-    out.append(reinterpret_cast<const char*>(r.source.bytes().data()), 16);
-    out.append(reinterpret_cast<const char*>(r.destination.bytes().data()), 16);
-    PutU32(&out, r.port_type.Code());
-    out.push_back(static_cast<char>(r.tcp_flags));
-    out.push_back(static_cast<char>(r.ttl));
-    PutU16(&out, r.length);
-  }
+  for (const AccessRecord& r : batch.records) AppendRecord(r, &out);
   const size_t body_len = out.size() - kWireHeaderBytes;
   uint64_t checksum = XXH3_64bits(out.data() + kWireHeaderBytes, body_len);
   std::string fields;
@@ -133,22 +126,12 @@ Result<WireBatch> DecodeWireBatch(std::string_view bytes, const WireLimits& limi
   batch.records.resize(count);
   for (uint64_t i = 0; i < count; ++i, at += kWireRecordBytes) {
     const char* p = body.data() + at;
-    AccessRecord& r = batch.records[i];
-    r.time_ns = static_cast<int64_t>(GetU64(p));
-    std::array<uint8_t, 16> a;
-    std::memcpy(a.data(), p + 8, 16);
-    r.source = IpAddress::FromBytes(a);
-    std::memcpy(a.data(), p + 24, 16);
-    r.destination = IpAddress::FromBytes(a);
-    auto port = PortType::FromCode(GetU32(p + 40));
-    if (!port) {
+    std::optional<AccessRecord> r = ReadRecord(p);
+    if (!r) {
       return Status::Corruption(
-          fmt::format("record {}: unknown port type code {:#x}", i, GetU32(p + 40)));
+          fmt::format("record {}: unknown port type code {:#x}", i, RecordPortCode(p)));
     }
-    r.port_type = *port;
-    r.tcp_flags = static_cast<uint8_t>(p[44]);
-    r.ttl = static_cast<uint8_t>(p[45]);
-    r.length = GetU16(p + 46);
+    batch.records[i] = *r;
   }
   return batch;
 }

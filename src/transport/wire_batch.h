@@ -8,12 +8,10 @@
 //              body_len:u32 checksum:u64                                  20 bytes
 //   body    := point_len:u16 point batch_id_len:u16 batch_id
 //              record_count:u32 record (record_count x 48 bytes)
-//   record  := time_ns:i64 source:16 destination:16 port_type_code:u32
-//              tcp_flags:u8 ttl:u8 length:u16                               48 bytes
+//   record  := 48 bytes, as record/record_codec.h writes it
 //
-// All integers little-endian; addresses 16 bytes in network order (IPv4 as
-// ::ffff:a.b.c.d); the record layout is the spool's (spool/segment_format.h),
-// so a sealed segment's records go on the wire unchanged. checksum is XXH3-64
+// All integers little-endian; the record layout is the spool's too, so a
+// sealed segment's records go on the wire unchanged. checksum is XXH3-64
 // (seed 0) of the body. The checksum catches damage, not forgery: who may
 // send a batch is the transport's bearer token, and which point it may write
 // is the collector's check of the token against `point`.
@@ -26,13 +24,14 @@
 
 #include "common/status.h"
 #include "record/access_record.h"
+#include "record/record_codec.h"
 
 namespace scanscope {
 
 inline constexpr char kWireMagic[4] = {'S', 'S', 'W', 'B'};
 inline constexpr uint16_t kWireVersion = 1;
 inline constexpr size_t kWireHeaderBytes = 20;
-inline constexpr size_t kWireRecordBytes = 48;
+inline constexpr size_t kWireRecordBytes = kRecordBytes;
 inline constexpr size_t kMaxWireNameBytes = 255;  // point and batch id
 
 struct WireBatch {
