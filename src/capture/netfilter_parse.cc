@@ -314,6 +314,140 @@ bool IsIpKey(std::string_view key) {
   return key == "DST" || key == "LEN" || key == "TTL" || key == "HOPLIMIT" || key == "PROTO";
 }
 
+// What the IP fields of a LOG line said, as they were read.
+struct IpFields {
+  bool have_src = false, have_dst = false, have_len = false, have_ttl = false, have_id = false;
+  bool have_proto = false, src_v6 = false, dst_v6 = false;
+  bool v6_frag = false, mf = false, stopped = false;
+  uint64_t frag_offset = 0, len = 0, ttl = 0, id = 0;
+  uint32_t v6_frag_id = 0;
+  KeyValue proto_kv;
+};
+
+// A token without '=' after SRC=: a fragment flag or offset, an IPv6
+// fragment id, or the kernel giving up on the header. False on a bad number.
+bool ReadFlagToken(std::string_view tok, Tokens& t, IpFields* f, LogMalformed* why) {
+  if (tok == "MF") {
+    f->mf = true;
+  } else if (StartsWith(tok, "FRAG:")) {
+    KeyValue kv{tok.substr(0, 4), tok.substr(5), true};
+    if (!ParseNumber(kv, t, f->src_v6 ? 65535 : 8191, &f->frag_offset, why)) return false;
+    f->v6_frag = f->src_v6;
+  } else if (tok == "INCOMPLETE" && f->v6_frag) {
+    f->mf = true;  // IPv6 Fragment header with the M flag
+  } else if (StartsWith(tok, "ID:") && f->v6_frag) {
+    if (!ParseHex32(tok.substr(3), &f->v6_frag_id)) {
+      *why = LogMalformed::kBadNumber;
+      return false;
+    }
+  } else if (tok == "TRUNCATED" || tok == "Unknown") {
+    f->stopped = true;  // the kernel could not walk the IPv6 extension headers
+  }
+  return true;  // DF, CE, OPT (...) and anything else
+}
+
+// A KEY=value token after SRC=. False on a bad value.
+bool ReadIpKey(const KeyValue& kv, Tokens& t, PacketView* pv, IpFields* f, LogMalformed* why) {
+  if (kv.key == "DST") {
+    if (!ParseAddress(kv.value, &pv->destination, &f->dst_v6)) {
+      *why = Garbled(LogMalformed::kBadAddress, kv, t);
+      return false;
+    }
+    f->have_dst = true;
+  } else if (kv.key == "LEN") {
+    if (!ParseNumber(kv, t, 65535, &f->len, why)) return false;
+    f->have_len = true;
+  } else if (kv.key == "TTL" || kv.key == "HOPLIMIT") {
+    if (!ParseNumber(kv, t, 255, &f->ttl, why)) return false;
+    f->have_ttl = true;
+  } else if (kv.key == "ID") {
+    if (!ParseNumber(kv, t, 65535, &f->id, why)) return false;
+    f->have_id = true;
+  } else if (kv.key == "PROTO") {
+    f->proto_kv = kv;
+    f->have_proto = true;
+  }
+  return true;
+}
+
+// Reads tokens up to and including PROTO= (or the line's end, or where the
+// kernel stopped). In kOuter mode, tokens before SRC= (MAC=, PHYSIN=) are
+// skipped.
+bool ScanIpFields(Tokens& t, PacketView* pv, IpFields* f, LogMalformed* why) {
+  std::string_view tok;
+  while (!f->have_proto && !f->stopped && t.Next(&tok)) {
+    KeyValue kv = Split(tok);
+    if (f->have_src) {
+      if (!(kv.has_eq ? ReadIpKey(kv, t, pv, f, why) : ReadFlagToken(tok, t, f, why))) {
+        return false;
+      }
+    } else if (!kv.has_eq) {
+      f->stopped = tok == "TRUNCATED";
+    } else if (kv.key == "SRC") {
+      if (!ParseAddress(kv.value, &pv->source, &f->src_v6)) {
+        *why = Garbled(LogMalformed::kBadAddress, kv, t);
+        return false;
+      }
+      f->have_src = true;
+    } else if (IsIpKey(kv.key)) {
+      *why = LogMalformed::kMissingField;
+      return false;
+    }
+  }
+  return true;
+}
+
+// The protocol of PROTO=: a name the kernel writes, or a number.
+bool ParseProtocol(const KeyValue& kv, Tokens& t, uint8_t* proto, LogMalformed* why) {
+  static constexpr std::pair<std::string_view, uint8_t> kNames[] = {
+      {"TCP", kProtoTcp},       {"UDP", kProtoUdp}, {"UDPLITE", 136}, {"ICMP", kProtoIcmp},
+      {"ICMPv6", kProtoIcmpV6}, {"SCTP", 132},      {"AH", 51},       {"ESP", 50}};
+  for (const auto& [name, number] : kNames) {
+    if (kv.value == name) {
+      *proto = number;
+      return true;
+    }
+  }
+  uint64_t n = 0;
+  if (!ParseNumber(kv, t, 255, &n, why)) return false;
+  *proto = static_cast<uint8_t>(n);
+  return true;
+}
+
+// Whether the fields read make a header: addresses of one family, and (in
+// the outer line) length, TTL and, for IPv4, the ID. Sets *why when not.
+// *done: a quote that holds addresses only (nothing more to read).
+bool CheckIpFields(const IpFields& f, bool outer, PacketView* pv, bool* header_present, bool* done,
+                   LogMalformed* why) {
+  *done = false;
+  if (!f.have_src) {
+    *done = !outer;  // "[TRUNCATED]" or an empty quote: no header
+    if (*done) return true;
+    *why = f.stopped ? LogMalformed::kIncompleteHeader : LogMalformed::kTruncatedLine;
+    return false;
+  }
+  if (!f.have_dst) {
+    *why = !f.have_proto && !f.stopped ? LogMalformed::kTruncatedLine : LogMalformed::kMissingField;
+    return false;
+  }
+  if (f.src_v6 != f.dst_v6) {
+    *why = LogMalformed::kBadAddress;
+    return false;
+  }
+  pv->ip_version = f.src_v6 ? 6 : 4;
+  if (!f.have_proto) {
+    *header_present = *done = !outer;  // a quote: addresses known, the rest not logged
+    if (*done) return true;
+    *why = f.stopped ? LogMalformed::kIncompleteHeader : LogMalformed::kTruncatedLine;
+    return false;
+  }
+  if (outer && (!f.have_len || !f.have_ttl || (!f.src_v6 && !f.have_id))) {
+    *why = LogMalformed::kMissingField;
+    return false;
+  }
+  return true;
+}
+
 // The IP part of a LOG line from "SRC=" on (in kOuter mode, tokens before the
 // first IP field, such as MAC= and PHYSIN=, are skipped). *header_present is
 // false for a quote the kernel could not read ("[TRUNCATED]").
@@ -321,156 +455,32 @@ bool ParseIpFields(Tokens& t, Mode mode, int depth, PacketView* pv, bool* header
                    LogMalformed* why) {
   const bool outer = mode == Mode::kOuter;
   *header_present = false;
-  bool have_src = false, have_dst = false, have_len = false, have_ttl = false, have_id = false;
-  bool have_proto = false, src_v6 = false, dst_v6 = false;
-  bool v6_frag = false, mf = false, stopped = false;
-  uint64_t frag_offset = 0, len = 0, ttl = 0, id = 0;
-  uint32_t v6_frag_id = 0;
-  KeyValue proto_kv;
-  std::string_view tok;
-  while (t.Next(&tok)) {
-    KeyValue kv = Split(tok);
-    if (!kv.has_eq) {
-      if (!have_src) {
-        if (tok == "TRUNCATED") {
-          stopped = true;
-          break;
-        }
-        continue;
-      }
-      if (tok == "MF") {
-        mf = true;
-      } else if (StartsWith(tok, "FRAG:")) {
-        KeyValue f{tok.substr(0, 4), tok.substr(5), true};
-        if (!ParseNumber(f, t, src_v6 ? 65535 : 8191, &frag_offset, why)) return false;
-        v6_frag = src_v6;
-      } else if (tok == "INCOMPLETE" && v6_frag) {
-        mf = true;  // IPv6 Fragment header with the M flag
-      } else if (StartsWith(tok, "ID:") && v6_frag) {
-        if (!ParseHex32(tok.substr(3), &v6_frag_id)) {
-          *why = LogMalformed::kBadNumber;
-          return false;
-        }
-      } else if (tok == "TRUNCATED" || tok == "Unknown") {
-        // The kernel could not walk the IPv6 extension headers.
-        stopped = true;
-        break;
-      }
-      continue;  // DF, CE, OPT (...) and anything else
-    }
-    if (!have_src) {
-      if (kv.key == "SRC") {
-        bool v6 = false;
-        if (!ParseAddress(kv.value, &pv->source, &v6)) {
-          *why = Garbled(LogMalformed::kBadAddress, kv, t);
-          return false;
-        }
-        src_v6 = v6;
-        have_src = true;
-      } else if (IsIpKey(kv.key)) {
-        *why = LogMalformed::kMissingField;
-        return false;
-      }
-      continue;  // MAC=, PHYSIN=, MACSRC=... before SRC
-    }
-    if (kv.key == "DST") {
-      if (!ParseAddress(kv.value, &pv->destination, &dst_v6)) {
-        *why = Garbled(LogMalformed::kBadAddress, kv, t);
-        return false;
-      }
-      have_dst = true;
-    } else if (kv.key == "LEN") {
-      if (!ParseNumber(kv, t, 65535, &len, why)) return false;
-      have_len = true;
-    } else if (kv.key == "TTL" || kv.key == "HOPLIMIT") {
-      if (!ParseNumber(kv, t, 255, &ttl, why)) return false;
-      have_ttl = true;
-    } else if (kv.key == "ID") {
-      if (!ParseNumber(kv, t, 65535, &id, why)) return false;
-      have_id = true;
-    } else if (kv.key == "PROTO") {
-      proto_kv = kv;
-      have_proto = true;
-      break;
-    }
-  }
-  if (!have_src) {
-    if (!outer) return true;  // "[TRUNCATED]" or an empty quote: no header
-    *why = stopped ? LogMalformed::kIncompleteHeader : LogMalformed::kTruncatedLine;
-    return false;
-  }
-  if (!have_dst) {
-    *why = !have_proto && !stopped ? LogMalformed::kTruncatedLine : LogMalformed::kMissingField;
-    return false;
-  }
-  if (src_v6 != dst_v6) {
-    *why = LogMalformed::kBadAddress;
-    return false;
-  }
-  pv->ip_version = src_v6 ? 6 : 4;
-  if (!have_proto) {
-    if (!outer) {
-      *header_present = true;  // addresses known, the rest not logged
-      return true;
-    }
-    *why = stopped ? LogMalformed::kIncompleteHeader : LogMalformed::kTruncatedLine;
-    return false;
-  }
-  if (outer && (!have_len || !have_ttl || (!src_v6 && !have_id))) {
-    *why = LogMalformed::kMissingField;
-    return false;
-  }
-  pv->ip_length = static_cast<uint16_t>(len);
-  pv->ttl = static_cast<uint8_t>(ttl);
-  if (src_v6) {
-    if (v6_frag) {
-      pv->is_fragment = mf || frag_offset != 0;
-      pv->first_fragment = frag_offset == 0;
-      pv->fragment_id = v6_frag_id;
-    }
-  } else {
-    pv->is_fragment = mf || frag_offset != 0;
-    pv->first_fragment = frag_offset == 0;
-    pv->fragment_id = static_cast<uint32_t>(id);
+  IpFields f;
+  if (!ScanIpFields(t, pv, &f, why)) return false;
+  bool done = false;
+  if (!CheckIpFields(f, outer, pv, header_present, &done, why)) return false;
+  if (done) return true;
+  pv->ip_length = static_cast<uint16_t>(f.len);
+  pv->ttl = static_cast<uint8_t>(f.ttl);
+  if (!f.src_v6 || f.v6_frag) {
+    pv->is_fragment = f.mf || f.frag_offset != 0;
+    pv->first_fragment = f.frag_offset == 0;
+    pv->fragment_id = f.src_v6 ? f.v6_frag_id : static_cast<uint32_t>(f.id);
   }
   *header_present = true;
-
-  std::string_view p = proto_kv.value;
-  uint8_t proto = 0;
-  if (p == "TCP") {
-    proto = kProtoTcp;
-  } else if (p == "UDP") {
-    proto = kProtoUdp;
-  } else if (p == "UDPLITE") {
-    proto = 136;
-  } else if (p == "ICMP") {
-    proto = kProtoIcmp;
-  } else if (p == "ICMPv6") {
-    proto = kProtoIcmpV6;
-  } else if (p == "SCTP") {
-    proto = 132;
-  } else if (p == "AH") {
-    proto = 51;
-  } else if (p == "ESP") {
-    proto = 50;
-  } else {
-    uint64_t n = 0;
-    if (!ParseNumber(proto_kv, t, 255, &n, why)) return false;
-    proto = static_cast<uint8_t>(n);
-  }
-  pv->protocol = proto;
+  if (!ParseProtocol(f.proto_kv, t, &pv->protocol, why)) return false;
   if (!pv->first_fragment) return true;  // no transport header in this fragment
-  switch (proto) {
+  switch (pv->protocol) {
     case kProtoTcp:
     case kProtoUdp:
     case 136:
-      return ParseTransport(t, mode, proto, pv, why);
+      return ParseTransport(t, mode, pv->protocol, pv, why);
     case kProtoIcmp:
     case kProtoIcmpV6:
       // A quote's own ICMP header does not matter to the QuotedPacket, and
       // quotes nest no deeper than the bracket match.
       if (!outer || depth > 0) return true;
-      return ParseIcmp(t, proto == kProtoIcmpV6, depth, pv, why);
+      return ParseIcmp(t, pv->protocol == kProtoIcmpV6, depth, pv, why);
     default:
       return true;
   }

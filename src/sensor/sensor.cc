@@ -208,6 +208,238 @@ std::string StatusJson(const SensorOptions& options, const std::string& spool_id
   return j.dump();
 }
 
+// The user to become: its uid and gid, the spool made theirs while still
+// root. nullopt when no user was asked for.
+Result<std::optional<std::pair<uid_t, gid_t>>> PrepareUser(const SensorOptions& options) {
+  if (options.user.empty()) return std::optional<std::pair<uid_t, gid_t>>();
+  passwd* pw = ::getpwnam(options.user.c_str());
+  if (pw == nullptr) return Status::InvalidArgument("sensor: no such user '" + options.user + "'");
+  SCANSCOPE_RETURN_IF_ERROR(ChownSpool(options.spool_dir, pw->pw_uid, pw->pw_gid));
+  return std::optional<std::pair<uid_t, gid_t>>(std::pair{pw->pw_uid, pw->pw_gid});
+}
+
+Result<std::unique_ptr<LiveCapture>> OpenCapture(const SensorOptions& options) {
+  LiveCaptureOptions co;
+  co.interface = options.interface;
+  co.filter = CaptureFilterFor(options.watched);
+  co.fallback_filter = CaptureFilterFor(options.watched, false);
+  co.buffer_bytes = options.capture_buffer_bytes;
+  return LiveCapture::Open(co);
+}
+
+// The spool, with what a previous run left in it.
+Result<std::unique_ptr<Spool>> OpenSpool(const SensorOptions& options) {
+  SpoolOptions so;
+  so.dir = options.spool_dir;
+  so.max_bytes = options.spool_max_bytes;
+  so.segment_bytes = options.segment_bytes;
+  so.seal_after_ns = int64_t{options.seal_seconds} * 1'000'000'000;
+  so.sync = options.spool_sync;
+  auto spool = Spool::Open(so);
+  if (!spool.ok()) return spool.status();
+  SpoolStats st = (*spool)->stats();
+  spdlog::info("sensor: spool {} (id {}): {} sealed segment(s), {} bytes waiting to ship",
+               options.spool_dir, (*spool)->id(), st.sealed, st.bytes);
+  if (st.counters.recovered_segments > 0) {
+    spdlog::warn(
+        "sensor: spool recovered {} unsealed segment(s) after a crash, {} torn bytes "
+        "cut off",
+        st.counters.recovered_segments, st.counters.recovered_torn_bytes);
+  }
+  return spool;
+}
+
+// Classic stamps have no year: this year, or last year for a stamp in a
+// later month than now (read just after new year).
+netfilter::ParseContext LiveLogContext(netfilter::LocalTimeConverter* local_time) {
+  netfilter::ParseContext ctx;
+  ctx.local_time = local_time;
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  ctx.classic.year = tm.tm_year + 1900;
+  ctx.classic.mtime_month = static_cast<unsigned>(tm.tm_mon + 1);
+  ctx.classic.from_mtime = true;
+  ctx.classic.track_rollover = true;
+  return ctx;
+}
+
+void LogIfFailed(const Status& s, const char* what) {
+  if (!s.ok()) spdlog::error("sensor: {}: {}", what, s.ToString());
+}
+
+// One run of the sensor past its setup: the input read into the spool, the
+// shipper sending what is sealed, until told to stop.
+class SensorRun {
+ public:
+  SensorRun(const SensorOptions& options, Spool* spool, BatchSender* sender, int64_t started_ns)
+      : options_(options),
+        spool_(*spool),
+        pipeline_(options, spool),
+        shipper_(spool, sender, ShipperOptionsFor(options),
+                 [this, started_ns](const ShipperCounters& sh) {
+                   return StatusJson(options_, spool_.id(), started_ns, pipeline_.Published(),
+                                     spool_.stats(), sh);
+                 }),
+        sealed_before_(spool->stats().counters.sealed_segments) {
+    shipper_.Start();
+  }
+
+  // Captures until `stop`; the error that ended it early, if any.
+  Status Capture(LiveCapture& capture, const std::atomic<bool>& stop) {
+    pipeline_.set_link_type(capture.link_type());
+    spdlog::info("sensor: capturing on {} (link type {}, filter: {})", options_.interface,
+                 static_cast<int>(capture.link_type()), capture.filter());
+    CaptureStats pcap_stats;
+    Status failure;
+    while (!stop.load()) {
+      auto n = capture.Poll(100, pipeline_);
+      if (!n.ok()) {
+        failure = n.status();
+        break;
+      }
+      Housekeeping({});
+      if (!PublishDue()) continue;
+      auto st = capture.Stats();
+      if (st.ok()) {
+        if (st->dropped > pcap_stats.dropped) {
+          spdlog::warn("sensor: capture dropped {} packet(s) (buffer full; {} in all)",
+                       st->dropped - pcap_stats.dropped, st->dropped);
+        }
+        pcap_stats = *st;
+      }
+      pipeline_.Publish(&pcap_stats, nullptr);
+      LogSpoolFull();
+    }
+    auto st = capture.Stats();
+    if (st.ok()) pcap_stats = *st;
+    pipeline_.Publish(&pcap_stats, nullptr);
+    return failure;
+  }
+
+  // Follows the netfilter log until `stop`, resuming where the spool's
+  // cursor says; the error that ended it early, if any.
+  Status Follow(const std::atomic<bool>& stop) {
+    std::optional<FollowCursor> resume;
+    if (std::string c = spool_.cursor(); !c.empty()) {
+      resume = FollowCursor::Decode(c);
+      if (!resume) spdlog::warn("sensor: spool cursor '{}' not understood; starting afresh", c);
+    }
+    // A cursor naming no file (inode 0) makes the follower start at the
+    // path's start.
+    if (!resume && options_.log_from_start) resume = FollowCursor{};
+    LogFollower follower(options_.netfilter_log, resume, kMaxLogLineBytes);
+    netfilter::LocalTimeConverter local_time(options_.log_zone);
+    netfilter::ParseContext ctx = LiveLogContext(&local_time);
+    Status failure;
+    bool announced = false;
+    while (!stop.load()) {
+      auto n = follower.Poll([&](std::string_view line, const FollowCursor& after) {
+        pipeline_.OnLogLine(line, &ctx);
+        if (pipeline_.full()) {
+          LogIfFailed(pipeline_.Flush(after.Encode()), "spool append failed, block dropped");
+        }
+      });
+      if (!n.ok()) {
+        failure = n.status();
+        break;
+      }
+      if (!announced) {
+        announced = true;
+        AnnounceFollowing(resume);
+      }
+      Housekeeping(follower.cursor().Encode());
+      if (PublishDue()) {
+        pipeline_.Publish(nullptr, &follower.counters());
+        LogSpoolFull();
+      }
+      if (*n == 0) ::poll(nullptr, 0, 100);  // nothing new: look again in 100 ms
+    }
+    LogIfFailed(pipeline_.Flush(follower.cursor().Encode()), "spool append failed, block dropped");
+    pipeline_.Publish(nullptr, &follower.counters());
+    return failure;
+  }
+
+  // What is captured goes to the spool, sealed; ship for a while.
+  void Finish() {
+    LogIfFailed(pipeline_.Flush({}), "spool append failed, block dropped");
+    LogIfFailed(spool_.Seal(), "sealing the last segment failed");
+    LogSpoolFull();
+    spdlog::info("sensor: stopping; shipping what is sealed for at most {} ms",
+                 options_.shutdown_grace.count());
+    bool emptied = shipper_.Stop(Clock::now() + options_.shutdown_grace);
+    CaptureSnapshot c = pipeline_.Published();
+    SpoolStats sp = spool_.stats();
+    ShipperCounters sh = shipper_.counters();
+    spdlog::info(
+        "sensor: stopped: {} packets, {} accesses, {} batches shipped, {} ship failures, "
+        "{} capture drops, {} spool-full drops; {} ({} segment(s), {} bytes left in the spool)",
+        c.packets_seen, c.accesses, sh.shipped_batches, sh.ship_failures, c.pcap.dropped,
+        sp.counters.full_dropped, emptied ? "all shipped" : "not all shipped", sp.segments,
+        sp.bytes);
+  }
+
+ private:
+  static ShipperOptions ShipperOptionsFor(const SensorOptions& options) {
+    ShipperOptions sho;
+    sho.point = options.point;
+    sho.report_interval = options.report_interval;
+    return sho;
+  }
+
+  // Appends what is pending when due, seals a segment when due, and wakes
+  // the shipper when a segment was sealed.
+  void Housekeeping(std::string_view cursor) {
+    auto now = Clock::now();
+    if (pipeline_.full() || now - last_flush_ >= options_.flush_interval) {
+      LogIfFailed(pipeline_.Flush(cursor), "spool append failed, block dropped");
+      last_flush_ = now;
+    }
+    LogIfFailed(spool_.MaybeSeal(), "sealing a spool segment failed");
+    uint64_t sealed = spool_.stats().counters.sealed_segments;
+    if (sealed != sealed_before_) {
+      sealed_before_ = sealed;
+      shipper_.Wake();
+    }
+  }
+
+  // Whether the counters are due to be published (every 500 ms).
+  bool PublishDue() {
+    if (Clock::now() - last_publish_ < std::chrono::milliseconds(500)) return false;
+    last_publish_ = Clock::now();
+    return true;
+  }
+
+  void LogSpoolFull() {
+    uint64_t dropped = spool_.stats().counters.full_dropped;
+    if (dropped <= full_logged_) return;
+    if (full_logged_ == 0) {
+      spdlog::warn(
+          "sensor: spool full ({} bytes): dropping new accesses, counted as "
+          "spool_full_dropped",
+          options_.spool_max_bytes);
+    }
+    full_logged_ = dropped;
+  }
+
+  void AnnounceFollowing(const std::optional<FollowCursor>& resume) const {
+    spdlog::info("sensor: following {} ({})", options_.netfilter_log,
+                 resume && resume->inode != 0 ? fmt::format("resuming at offset {} of inode {}",
+                                                            resume->offset, resume->inode)
+                 : resume                     ? std::string("from its start")
+                                              : std::string("from its end: new lines only"));
+  }
+
+  const SensorOptions& options_;
+  Spool& spool_;
+  AccessPipeline pipeline_;
+  Shipper shipper_;
+  uint64_t sealed_before_;
+  uint64_t full_logged_ = 0;
+  Clock::time_point last_flush_ = Clock::now();
+  Clock::time_point last_publish_;
+};
+
 }  // namespace
 
 Status RunSensorUntil(const SensorOptions& options, BatchSender* sender,
@@ -218,211 +450,26 @@ Status RunSensorUntil(const SensorOptions& options, BatchSender* sender,
     return Status::InvalidArgument("sensor: give exactly one of an interface or a netfilter log");
   }
   const int64_t started_ns = NowNs();
-
-  // 1. Who to become, and the spool made theirs, while still root.
-  std::optional<std::pair<uid_t, gid_t>> drop_to;
-  if (!options.user.empty()) {
-    passwd* pw = ::getpwnam(options.user.c_str());
-    if (pw == nullptr)
-      return Status::InvalidArgument("sensor: no such user '" + options.user + "'");
-    drop_to = {pw->pw_uid, pw->pw_gid};
-    SCANSCOPE_RETURN_IF_ERROR(ChownSpool(options.spool_dir, pw->pw_uid, pw->pw_gid));
-  }
-
-  // 2. The capture, which needs the privileges.
+  // Who to become and the capture while still root; then no more privileges
+  // than that user has.
+  auto drop_to = PrepareUser(options);
+  if (!drop_to.ok()) return drop_to.status();
   std::unique_ptr<LiveCapture> capture;
   if (!options.interface.empty()) {
-    LiveCaptureOptions co;
-    co.interface = options.interface;
-    co.filter = CaptureFilterFor(options.watched);
-    co.fallback_filter = CaptureFilterFor(options.watched, false);
-    co.buffer_bytes = options.capture_buffer_bytes;
-    auto c = LiveCapture::Open(co);
+    auto c = OpenCapture(options);
     if (!c.ok()) return c.status();
     capture = std::move(*c);
   }
-
-  // 3. Then no more privileges than the user has.
-  if (drop_to) {
-    SCANSCOPE_RETURN_IF_ERROR(DropPrivileges(options.user, drop_to->first, drop_to->second));
-    spdlog::info("sensor: running as user {} (uid {}, gid {})", options.user, drop_to->first,
-                 drop_to->second);
+  if (*drop_to) {
+    auto [uid, gid] = **drop_to;
+    SCANSCOPE_RETURN_IF_ERROR(DropPrivileges(options.user, uid, gid));
+    spdlog::info("sensor: running as user {} (uid {}, gid {})", options.user, uid, gid);
   }
-
-  // 4. The spool, with what a previous run left in it.
-  SpoolOptions so;
-  so.dir = options.spool_dir;
-  so.max_bytes = options.spool_max_bytes;
-  so.segment_bytes = options.segment_bytes;
-  so.seal_after_ns = int64_t{options.seal_seconds} * 1'000'000'000;
-  so.sync = options.spool_sync;
-  auto opened = Spool::Open(so);
-  if (!opened.ok()) return opened.status();
-  Spool& spool = **opened;
-  {
-    SpoolStats st = spool.stats();
-    spdlog::info("sensor: spool {} (id {}): {} sealed segment(s), {} bytes waiting to ship",
-                 options.spool_dir, spool.id(), st.sealed, st.bytes);
-    if (st.counters.recovered_segments > 0) {
-      spdlog::warn(
-          "sensor: spool recovered {} unsealed segment(s) after a crash, {} torn bytes "
-          "cut off",
-          st.counters.recovered_segments, st.counters.recovered_torn_bytes);
-    }
-  }
-
-  AccessPipeline pipeline(options, &spool);
-  ShipperOptions sho;
-  sho.point = options.point;
-  sho.report_interval = options.report_interval;
-  Shipper shipper(&spool, sender, sho, [&](const ShipperCounters& sh) {
-    return StatusJson(options, spool.id(), started_ns, pipeline.Published(), spool.stats(), sh);
-  });
-  shipper.Start();
-
-  // 5. Capture until told to stop.
-  Status failure;
-  uint64_t sealed_before = spool.stats().counters.sealed_segments;
-  auto housekeeping = [&](std::string_view cursor, bool force_flush,
-                          Clock::time_point* last_flush) {
-    auto now = Clock::now();
-    if (force_flush || pipeline.full() || now - *last_flush >= options.flush_interval) {
-      Status s = pipeline.Flush(cursor);
-      if (!s.ok()) spdlog::error("sensor: spool append failed, block dropped: {}", s.ToString());
-      *last_flush = now;
-    }
-    Status s = spool.MaybeSeal();
-    if (!s.ok()) spdlog::error("sensor: sealing a spool segment failed: {}", s.ToString());
-    uint64_t sealed = spool.stats().counters.sealed_segments;
-    if (sealed != sealed_before) {
-      sealed_before = sealed;
-      shipper.Wake();
-    }
-  };
-  uint64_t full_logged = 0;
-  auto log_full = [&] {
-    uint64_t dropped = spool.stats().counters.full_dropped;
-    if (dropped > full_logged) {
-      if (full_logged == 0) {
-        spdlog::warn(
-            "sensor: spool full ({} bytes): dropping new accesses, counted as "
-            "spool_full_dropped",
-            options.spool_max_bytes);
-      }
-      full_logged = dropped;
-    }
-  };
-
-  auto last_flush = Clock::now();
-  auto last_publish = Clock::time_point();
-  if (capture) {
-    pipeline.set_link_type(capture->link_type());
-    spdlog::info("sensor: capturing on {} (link type {}, filter: {})", options.interface,
-                 static_cast<int>(capture->link_type()), capture->filter());
-    CaptureStats pcap_stats;
-    while (!stop.load()) {
-      auto n = capture->Poll(100, pipeline);
-      if (!n.ok()) {
-        failure = n.status();
-        break;
-      }
-      housekeeping({}, false, &last_flush);
-      if (Clock::now() - last_publish >= std::chrono::milliseconds(500)) {
-        last_publish = Clock::now();
-        auto st = capture->Stats();
-        if (st.ok()) {
-          if (st->dropped > pcap_stats.dropped) {
-            spdlog::warn("sensor: capture dropped {} packet(s) (buffer full; {} in all)",
-                         st->dropped - pcap_stats.dropped, st->dropped);
-          }
-          pcap_stats = *st;
-        }
-        pipeline.Publish(&pcap_stats, nullptr);
-        log_full();
-      }
-    }
-    auto st = capture->Stats();
-    if (st.ok()) pcap_stats = *st;
-    pipeline.Publish(&pcap_stats, nullptr);
-  } else {
-    std::optional<FollowCursor> resume;
-    if (std::string c = spool.cursor(); !c.empty()) {
-      resume = FollowCursor::Decode(c);
-      if (!resume) spdlog::warn("sensor: spool cursor '{}' not understood; starting afresh", c);
-    }
-    // A cursor naming no file (inode 0) makes the follower start at the
-    // path's start.
-    if (!resume && options.log_from_start) resume = FollowCursor{};
-    LogFollower follower(options.netfilter_log, resume, kMaxLogLineBytes);
-    netfilter::LocalTimeConverter local_time(options.log_zone);
-    netfilter::ParseContext ctx;
-    ctx.local_time = &local_time;
-    {
-      // Classic stamps have no year: this year, or last year for a stamp
-      // in a later month than now (read just after new year).
-      std::time_t t = std::time(nullptr);
-      std::tm tm{};
-      ::gmtime_r(&t, &tm);
-      ctx.classic.year = tm.tm_year + 1900;
-      ctx.classic.mtime_month = static_cast<unsigned>(tm.tm_mon + 1);
-      ctx.classic.from_mtime = true;
-      ctx.classic.track_rollover = true;
-    }
-    std::string cursor;
-    bool announced = false;
-    while (!stop.load()) {
-      auto n = follower.Poll([&](std::string_view line, const FollowCursor& after) {
-        pipeline.OnLogLine(line, &ctx);
-        if (pipeline.full()) {
-          Status s = pipeline.Flush(after.Encode());
-          if (!s.ok())
-            spdlog::error("sensor: spool append failed, block dropped: {}", s.ToString());
-        }
-      });
-      if (!n.ok()) {
-        failure = n.status();
-        break;
-      }
-      if (!announced) {
-        announced = true;
-        spdlog::info("sensor: following {} ({})", options.netfilter_log,
-                     resume && resume->inode != 0 ? fmt::format("resuming at offset {} of inode {}",
-                                                                resume->offset, resume->inode)
-                     : resume                     ? std::string("from its start")
-                                                  : std::string("from its end: new lines only"));
-      }
-      cursor = follower.cursor().Encode();
-      housekeeping(cursor, false, &last_flush);
-      if (Clock::now() - last_publish >= std::chrono::milliseconds(500)) {
-        last_publish = Clock::now();
-        pipeline.Publish(nullptr, &follower.counters());
-        log_full();
-      }
-      if (*n == 0) ::poll(nullptr, 0, 100);  // nothing new: look again in 100 ms
-    }
-    cursor = follower.cursor().Encode();
-    Status s = pipeline.Flush(cursor);
-    if (!s.ok()) spdlog::error("sensor: spool append failed, block dropped: {}", s.ToString());
-    pipeline.Publish(nullptr, &follower.counters());
-  }
-
-  // 6. Stop: what is captured goes to the spool, sealed; ship for a while.
-  Status fs = pipeline.Flush({});
-  if (!fs.ok()) spdlog::error("sensor: spool append failed, block dropped: {}", fs.ToString());
-  Status seal = spool.Seal();
-  if (!seal.ok()) spdlog::error("sensor: sealing the last segment failed: {}", seal.ToString());
-  log_full();
-  spdlog::info("sensor: stopping; shipping what is sealed for at most {} ms",
-               options.shutdown_grace.count());
-  bool emptied = shipper.Stop(Clock::now() + options.shutdown_grace);
-  CaptureSnapshot c = pipeline.Published();
-  SpoolStats sp = spool.stats();
-  ShipperCounters sh = shipper.counters();
-  spdlog::info(
-      "sensor: stopped: {} packets, {} accesses, {} batches shipped, {} ship failures, "
-      "{} capture drops, {} spool-full drops; {} ({} segment(s), {} bytes left in the spool)",
-      c.packets_seen, c.accesses, sh.shipped_batches, sh.ship_failures, c.pcap.dropped,
-      sp.counters.full_dropped, emptied ? "all shipped" : "not all shipped", sp.segments, sp.bytes);
+  auto spool = OpenSpool(options);
+  if (!spool.ok()) return spool.status();
+  SensorRun run(options, spool->get(), sender, started_ns);
+  Status failure = capture ? run.Capture(*capture, stop) : run.Follow(stop);
+  run.Finish();
   return failure;
 }
 
