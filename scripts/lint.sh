@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Style and static checks: every C++ file clang-formatted (.clang-format), the
-# stages' layering (scripts/check_layers.py), and clang-tidy (.clang-tidy: bug-prone and performance checks) over the parsers
+# stages' layering (scripts/check_layers.py), no function in src/ over 100
+# lines (scripts/check_function_size.py), and clang-tidy (.clang-tidy: bug-prone and performance checks) over the parsers
 # of outside bytes, or over every source with --all. Needs a build dir with
 # compile_commands.json (default: build).
 set -euo pipefail
@@ -19,6 +20,12 @@ fi
 
 # The layering of src/README.md: no #include or link line runs back up it.
 if ! python3 "$root/scripts/check_layers.py"; then
+  status=1
+fi
+# Functions a reader can hold at once (docs/style.md).
+if python3 "$root/scripts/check_function_size.py"; then
+  echo "lint: no function in src/ over 100 lines"
+else
   status=1
 fi
 

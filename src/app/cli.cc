@@ -5,7 +5,9 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/commands.h"
@@ -23,6 +25,153 @@ void AddCommon(CLI::App* cmd, CommonArgs* common) {
                   "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB[?...]");
 }
 
+CLI::App* AddGenerate(CLI::App* app, GenerateArgs* a) {
+  CLI::App* cmd = app->add_subcommand(
+      "generate", "write a month of generated traffic for N points as pcap files");
+  cmd->add_option("--month", a->month, "month to generate, YYYY-MM")->required();
+  cmd->add_option("--points", a->points, "number of monitoring points")->check(CLI::Range(1, 1000));
+  cmd->add_option("--packets", a->packets, "packets in all (all points, all kinds)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000'000}));
+  cmd->add_option("--seed", a->seed, "seed; the same seed gives the same files");
+  cmd->add_option("--out", a->out, "output directory")->required();
+  cmd->add_option("--tz", a->tz, "zone of the daily rhythm (default: UTC)");
+  return cmd;
+}
+
+CLI::App* AddIngest(CLI::App* app, IngestArgs* a) {
+  CLI::App* cmd =
+      app->add_subcommand("ingest", "read captures or firewall logs of one point into the store");
+  AddCommon(cmd, &a->common);
+  cmd->add_option("--point", a->point, "monitoring point name")->required();
+  cmd->add_option("--watch", a->watch,
+                  "watched addresses: CIDR[,CIDR...] (default: from --config)");
+  cmd->add_option("--description", a->description, "point description (stored with the point)");
+  cmd->add_option("--format", a->format, "auto|pcap|pcapng|netfilter")
+      ->check(CLI::IsMember({"auto", "pcap", "pcapng", "netfilter"}));
+  cmd->add_option("--log-year", a->log_year, "year of classic syslog stamps (default: file mtime)")
+      ->check(CLI::Range(1971, 2200));
+  cmd->add_option("--log-tz", a->log_tz, "zone of log stamps without an offset (default: UTC)");
+  cmd->add_option("--tz", a->tz, "also keep days in this zone (default: the config's report zone)");
+  cmd->add_flag("--json", a->json, "print each file's report as a JSON line");
+  cmd->add_flag("--quiet", a->quiet, "no progress, only errors and the summary");
+  cmd->add_option("files", a->files, "pcap, pcapng or log files (.gz too)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  return cmd;
+}
+
+CLI::App* AddStats(CLI::App* app, StatsArgs* a) {
+  CLI::App* cmd = app->add_subcommand(
+      "stats", "the month's figures: accesses, sources, per point per day, breakdowns");
+  AddCommon(cmd, &a->common);
+  cmd->add_option("--month", a->month, "YYYY-MM")->required();
+  cmd->add_option("--tz", a->tz, "zone of the days (default: the config's report zone, else UTC)");
+  cmd->add_flag("--json", a->json, "machine output");
+  return cmd;
+}
+
+CLI::App* AddFindings(CLI::App* app, FindingsArgs* a) {
+  CLI::App* cmd = app->add_subcommand(
+      "findings", "the month's peculiar accesses: surges, new ports, concentrations, falls");
+  AddCommon(cmd, &a->common);
+  cmd->add_option("--month", a->month, "YYYY-MM")->required();
+  cmd->add_option("--tz", a->tz, "zone of the days (default: the config's report zone, else UTC)");
+  cmd->add_flag("--json", a->json, "machine output");
+  return cmd;
+}
+
+CLI::App* AddReport(CLI::App* app, ReportArgs* a) {
+  CLI::App* cmd = app->add_subcommand(
+      "report",
+      "write the month's report: index.html, report.md, report.json, charts/*.svg, *.csv");
+  AddCommon(cmd, &a->common);
+  cmd->add_option("--month", a->month, "YYYY-MM")->required();
+  cmd->add_option("--tz", a->tz, "zone of the days (default: the config's report zone, else UTC)");
+  cmd->add_option("--lang", a->lang, "language of the text (en)");
+  cmd->add_option("--out", a->out, "output directory (created if missing)")->required();
+  cmd->add_option("--geo-db", a->geo_db,
+                  "IP-to-country mmdb (default: the installed one; none: no areas)");
+  cmd->add_option("--ports", a->port_files, "extra port knowledge file(s) (none: no descriptions)");
+  cmd->add_flag("--no-findings", a->no_findings, "section 2 from month-on-month changes only");
+  return cmd;
+}
+
+CLI::App* AddPoints(CLI::App* app, PointsArgs* a) {
+  CLI::App* cmd = app->add_subcommand("points", "list the monitoring points in the store");
+  AddCommon(cmd, &a->common);
+  cmd->add_flag("--json", a->json, "machine output");
+  cmd->add_flag("--status", a->status,
+                "the sensors' last reports: lag, spool depth, accesses today, drops");
+  cmd->add_flag("--batches", a->batches,
+                "every committed batch (the ledger): id, point, origin, time, accesses");
+  cmd->add_option("--point", a->point, "only this point (in the list, --status and --batches)");
+  cmd->add_option("--forget", a->forget,
+                  "take back a committed batch (its raw records and its share of every figure); "
+                  "repeatable");
+  cmd->add_option("--forget-file", a->forget_file, "take back every batch ingested from this file");
+  cmd->add_flag("--forget-point", a->forget_point,
+                "take back every batch of --point (within --ingested-from/--ingested-to)");
+  cmd->add_option(
+      "--ingested-from", a->ingested_from,
+      "with --forget-point: batches ingested from this UTC time (YYYY-MM-DD[THH:MM:SS])");
+  cmd->add_option("--ingested-to", a->ingested_to,
+                  "with --forget-point: batches ingested before this UTC time");
+  cmd->add_flag("--forgotten", a->forgotten, "the ledger's history: every batch taken back");
+  return cmd;
+}
+
+CLI::App* AddCollector(CLI::App* app, CollectorArgs* a) {
+  CLI::App* cmd = app->add_subcommand(
+      "collector", "receive the sensors' batches over TLS and commit them to the store");
+  cmd->add_option("--config", a->collector_config, "collector TOML file (flags win)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--db", a->common.db,
+                  "store: a SQLite file (created if missing) or "
+                  "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB[?...]");
+  cmd->add_option("--listen", a->listen, "HOST:PORT to listen on (port 0: a free one)");
+  cmd->add_option("--cert-file", a->cert_file, "TLS certificate chain (PEM)");
+  cmd->add_option("--key-file", a->key_file, "TLS private key (PEM)");
+  cmd->add_option("--sensors", a->sensors, "sensors file: [[sensor]] point, watch, token_sha256")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--allow-plain", a->allow_plain, "plain HTTP without TLS (loopback only; tests)");
+  cmd->add_option("--max-batch-bytes", a->max_batch_bytes, "largest batch accepted (413 beyond)");
+  cmd->add_option("--max-connections", a->max_connections, "connections served at once")
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--max-batches-per-second-per-sensor", a->max_batches_per_second_per_sensor,
+                  "rate limit per sensor (429 beyond)");
+  cmd->add_option("--slow-request-seconds", a->slow_request_seconds,
+                  "cut a connection without a complete request this long (default 15)");
+  cmd->add_option("--queue-depth", a->queue_depth, "batches waiting for the store (503 beyond)");
+  return cmd;
+}
+
+CLI::App* AddSensor(CLI::App* app, SensorArgs* a) {
+  CLI::App* cmd = app->add_subcommand(
+      "sensor", "capture live (or follow a firewall log), spool durably, ship to the collector");
+  cmd->add_option("--config", a->config, "sensor TOML file, the flags' names as keys (flags win)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--point", a->point, "this monitoring point's name");
+  cmd->add_option("--watch", a->watch, "watched addresses: CIDR[,CIDR...]");
+  cmd->add_option("--interface", a->interface, "capture live on this interface (CAP_NET_RAW)");
+  cmd->add_option("--netfilter-log", a->netfilter_log, "or follow this firewall log file");
+  cmd->add_option("--collector", a->collector, "https://HOST:PORT of the collector");
+  cmd->add_option("--token-file", a->token_file, "file holding this sensor's token");
+  cmd->add_option("--ca-file", a->ca_file, "PEM CA the collector's certificate must chain to");
+  cmd->add_option("--spool", a->spool, "spool directory (created if missing)");
+  cmd->add_option("--spool-max-bytes", a->spool_max_bytes,
+                  "spool bound; when full, new accesses are dropped and counted (default 1 GiB)");
+  cmd->add_option("--segment-bytes", a->segment_bytes,
+                  "seal a spool segment (one batch) at this size (default 1 MiB)");
+  cmd->add_option("--seal-seconds", a->seal_seconds, "seal a segment this old (default 5)")
+      ->check(CLI::Range(1, 3600));
+  cmd->add_flag("--allow-plain", a->allow_plain, "plain http:// to a loopback collector (tests)");
+  cmd->add_option("--user", a->user, "run as this user once the capture is open");
+  cmd->add_option("--log-tz", a->log_tz, "zone of log stamps without an offset (default UTC)");
+  cmd->add_flag("--log-from-start", a->log_from_start,
+                "first start: read the log from its start, not only new lines");
+  return cmd;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -31,135 +180,24 @@ int RunCli(int argc, char** argv) {
       "month's exact figures"};
   app.require_subcommand(1);
   app.set_version_flag("--version", fmt::format("scanscope {}", kVersion));
-
   GenerateArgs gen;
-  auto* g = app.add_subcommand("generate",
-                               "write a month of generated traffic for N points as pcap files");
-  g->add_option("--month", gen.month, "month to generate, YYYY-MM")->required();
-  g->add_option("--points", gen.points, "number of monitoring points")->check(CLI::Range(1, 1000));
-  g->add_option("--packets", gen.packets, "packets in all (all points, all kinds)")
-      ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000'000}));
-  g->add_option("--seed", gen.seed, "seed; the same seed gives the same files");
-  g->add_option("--out", gen.out, "output directory")->required();
-  g->add_option("--tz", gen.tz, "zone of the daily rhythm (default: UTC)");
-
   IngestArgs ing;
-  auto* i =
-      app.add_subcommand("ingest", "read captures or firewall logs of one point into the store");
-  AddCommon(i, &ing.common);
-  i->add_option("--point", ing.point, "monitoring point name")->required();
-  i->add_option("--watch", ing.watch, "watched addresses: CIDR[,CIDR...] (default: from --config)");
-  i->add_option("--description", ing.description, "point description (stored with the point)");
-  i->add_option("--format", ing.format, "auto|pcap|pcapng|netfilter")
-      ->check(CLI::IsMember({"auto", "pcap", "pcapng", "netfilter"}));
-  i->add_option("--log-year", ing.log_year, "year of classic syslog stamps (default: file mtime)")
-      ->check(CLI::Range(1971, 2200));
-  i->add_option("--log-tz", ing.log_tz, "zone of log stamps without an offset (default: UTC)");
-  i->add_option("--tz", ing.tz, "also keep days in this zone (default: the config's report zone)");
-  i->add_flag("--json", ing.json, "print each file's report as a JSON line");
-  i->add_flag("--quiet", ing.quiet, "no progress, only errors and the summary");
-  i->add_option("files", ing.files, "pcap, pcapng or log files (.gz too)")
-      ->required()
-      ->check(CLI::ExistingFile);
-
   StatsArgs st;
-  auto* s = app.add_subcommand(
-      "stats", "the month's figures: accesses, sources, per point per day, breakdowns");
-  AddCommon(s, &st.common);
-  s->add_option("--month", st.month, "YYYY-MM")->required();
-  s->add_option("--tz", st.tz, "zone of the days (default: the config's report zone, else UTC)");
-  s->add_flag("--json", st.json, "machine output");
-
   FindingsArgs fi;
-  auto* f = app.add_subcommand(
-      "findings", "the month's peculiar accesses: surges, new ports, concentrations, falls");
-  AddCommon(f, &fi.common);
-  f->add_option("--month", fi.month, "YYYY-MM")->required();
-  f->add_option("--tz", fi.tz, "zone of the days (default: the config's report zone, else UTC)");
-  f->add_flag("--json", fi.json, "machine output");
-
   ReportArgs rp;
-  auto* r = app.add_subcommand(
-      "report",
-      "write the month's report: index.html, report.md, report.json, charts/*.svg, *.csv");
-  AddCommon(r, &rp.common);
-  r->add_option("--month", rp.month, "YYYY-MM")->required();
-  r->add_option("--tz", rp.tz, "zone of the days (default: the config's report zone, else UTC)");
-  r->add_option("--lang", rp.lang, "language of the text (en)");
-  r->add_option("--out", rp.out, "output directory (created if missing)")->required();
-  r->add_option("--geo-db", rp.geo_db,
-                "IP-to-country mmdb (default: the installed one; none: no areas)");
-  r->add_option("--ports", rp.port_files, "extra port knowledge file(s) (none: no descriptions)");
-  r->add_flag("--no-findings", rp.no_findings, "section 2 from month-on-month changes only");
-
   PointsArgs pt;
-  auto* p = app.add_subcommand("points", "list the monitoring points in the store");
-  AddCommon(p, &pt.common);
-  p->add_flag("--json", pt.json, "machine output");
-  p->add_flag("--status", pt.status,
-              "the sensors' last reports: lag, spool depth, accesses today, drops");
-  p->add_flag("--batches", pt.batches,
-              "every committed batch (the ledger): id, point, origin, time, accesses");
-  p->add_option("--point", pt.point, "only this point (in the list, --status and --batches)");
-  p->add_option("--forget", pt.forget,
-                "take back a committed batch (its raw records and its share of every figure); "
-                "repeatable");
-  p->add_option("--forget-file", pt.forget_file, "take back every batch ingested from this file");
-  p->add_flag("--forget-point", pt.forget_point,
-              "take back every batch of --point (within --ingested-from/--ingested-to)");
-  p->add_option("--ingested-from", pt.ingested_from,
-                "with --forget-point: batches ingested from this UTC time (YYYY-MM-DD[THH:MM:SS])");
-  p->add_option("--ingested-to", pt.ingested_to,
-                "with --forget-point: batches ingested before this UTC time");
-  p->add_flag("--forgotten", pt.forgotten, "the ledger's history: every batch taken back");
-
   CollectorArgs co;
-  auto* c = app.add_subcommand(
-      "collector", "receive the sensors' batches over TLS and commit them to the store");
-  c->add_option("--config", co.collector_config, "collector TOML file (flags win)")
-      ->check(CLI::ExistingFile);
-  c->add_option("--db", co.common.db,
-                "store: a SQLite file (created if missing) or "
-                "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB[?...]");
-  c->add_option("--listen", co.listen, "HOST:PORT to listen on (port 0: a free one)");
-  c->add_option("--cert-file", co.cert_file, "TLS certificate chain (PEM)");
-  c->add_option("--key-file", co.key_file, "TLS private key (PEM)");
-  c->add_option("--sensors", co.sensors, "sensors file: [[sensor]] point, watch, token_sha256")
-      ->check(CLI::ExistingFile);
-  c->add_flag("--allow-plain", co.allow_plain, "plain HTTP without TLS (loopback only; tests)");
-  c->add_option("--max-batch-bytes", co.max_batch_bytes, "largest batch accepted (413 beyond)");
-  c->add_option("--max-connections", co.max_connections, "connections served at once")
-      ->check(CLI::Range(1, 10000));
-  c->add_option("--max-batches-per-second-per-sensor", co.max_batches_per_second_per_sensor,
-                "rate limit per sensor (429 beyond)");
-  c->add_option("--slow-request-seconds", co.slow_request_seconds,
-                "cut a connection without a complete request this long (default 15)");
-  c->add_option("--queue-depth", co.queue_depth, "batches waiting for the store (503 beyond)");
-
   SensorArgs se;
-  auto* sn = app.add_subcommand(
-      "sensor", "capture live (or follow a firewall log), spool durably, ship to the collector");
-  sn->add_option("--config", se.config, "sensor TOML file, the flags' names as keys (flags win)")
-      ->check(CLI::ExistingFile);
-  sn->add_option("--point", se.point, "this monitoring point's name");
-  sn->add_option("--watch", se.watch, "watched addresses: CIDR[,CIDR...]");
-  sn->add_option("--interface", se.interface, "capture live on this interface (CAP_NET_RAW)");
-  sn->add_option("--netfilter-log", se.netfilter_log, "or follow this firewall log file");
-  sn->add_option("--collector", se.collector, "https://HOST:PORT of the collector");
-  sn->add_option("--token-file", se.token_file, "file holding this sensor's token");
-  sn->add_option("--ca-file", se.ca_file, "PEM CA the collector's certificate must chain to");
-  sn->add_option("--spool", se.spool, "spool directory (created if missing)");
-  sn->add_option("--spool-max-bytes", se.spool_max_bytes,
-                 "spool bound; when full, new accesses are dropped and counted (default 1 GiB)");
-  sn->add_option("--segment-bytes", se.segment_bytes,
-                 "seal a spool segment (one batch) at this size (default 1 MiB)");
-  sn->add_option("--seal-seconds", se.seal_seconds, "seal a segment this old (default 5)")
-      ->check(CLI::Range(1, 3600));
-  sn->add_flag("--allow-plain", se.allow_plain, "plain http:// to a loopback collector (tests)");
-  sn->add_option("--user", se.user, "run as this user once the capture is open");
-  sn->add_option("--log-tz", se.log_tz, "zone of log stamps without an offset (default UTC)");
-  sn->add_flag("--log-from-start", se.log_from_start,
-               "first start: read the log from its start, not only new lines");
+  const std::pair<CLI::App*, std::function<int()>> commands_run[] = {
+      {AddGenerate(&app, &gen), [&] { return RunGenerate(gen); }},
+      {AddIngest(&app, &ing), [&] { return RunIngest(ing); }},
+      {AddStats(&app, &st), [&] { return RunStats(st); }},
+      {AddFindings(&app, &fi), [&] { return RunFindings(fi); }},
+      {AddReport(&app, &rp), [&] { return RunReport(rp); }},
+      {AddPoints(&app, &pt), [&] { return RunPoints(pt); }},
+      {AddCollector(&app, &co), [&] { return RunCollector(co); }},
+      {AddSensor(&app, &se), [&] { return RunSensor(se); }},
+  };
 
   // Every --help ends with the exit statuses (cli.h); so does the README.
   const std::string exit_status =
@@ -184,14 +222,9 @@ int RunCli(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (g->parsed()) return RunGenerate(gen);
-    if (i->parsed()) return RunIngest(ing);
-    if (s->parsed()) return RunStats(st);
-    if (p->parsed()) return RunPoints(pt);
-    if (c->parsed()) return RunCollector(co);
-    if (sn->parsed()) return RunSensor(se);
-    if (f->parsed()) return RunFindings(fi);
-    if (r->parsed()) return RunReport(rp);
+    for (const auto& [cmd, run] : commands_run) {
+      if (cmd->parsed()) return run();
+    }
   } catch (const std::exception& e) {
     // Flags and settings were checked before the work began: what escapes
     // now is a failure of the work.

@@ -369,6 +369,8 @@ struct CollectorServer::Impl {
   // request; once the server is stopping, every connection not inside a
   // handler at once (so that SIGTERM does not wait for idle or trickling
   // clients). Runs until Run has returned from listening.
+  void Route(httplib::Server& http);
+
   void Watchdog() {
     std::unique_lock<std::mutex> stop_lock(stop_mu);
     while (!stop_cv.wait_for(stop_lock, std::chrono::milliseconds(250),
@@ -460,13 +462,10 @@ CollectorServer::~CollectorServer() {
   if (impl_->queue) impl_->queue->Stop();
 }
 
-Result<std::unique_ptr<CollectorServer>> CollectorServer::Create(
-    Store* store, std::vector<SensorCredential> sensors, CollectorOptions options) {
-  if (sensors.empty()) return Status::InvalidArgument("no sensors configured");
-  if (options.max_connections < 1) return Status::InvalidArgument("max connections must be >= 1");
-  if (options.max_batch_bytes < kWireHeaderBytes) {
-    return Status::InvalidArgument("max batch bytes is too small");
-  }
+namespace {
+
+// Each point once, each token once.
+Status CheckSensors(const std::vector<SensorCredential>& sensors) {
   for (size_t i = 0; i < sensors.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (sensors[i].point == sensors[j].point) {
@@ -478,73 +477,51 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::Create(
       }
     }
   }
-  auto impl = std::make_unique<Impl>();
-  impl->store = store;
-  impl->sensors = std::move(sensors);
-  impl->options = options;
-  for (const SensorCredential& s : impl->sensors) {
-    SCANSCOPE_RETURN_IF_ERROR(store->PutPoint(MonitoringPoint{s.point, s.watched, "sensor"}));
-  }
-  const bool plain = options.cert_file.empty() && options.key_file.empty();
-  if (plain) {
-    if (!options.allow_plain) {
-      return Status::InvalidArgument(
-          "no TLS certificate and key given (plain HTTP needs --allow-plain, on loopback only)");
+  return Status::Ok();
+}
+
+// The TLS server with the certificate and key loaded (TLS 1.2 at least, no
+// compression); the context's info callback (TlsInfo) finds `app_data`.
+Result<std::unique_ptr<httplib::Server>> TlsServer(const CollectorOptions& options,
+                                                   void* app_data) {
+  std::string error;
+  auto server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(&ctx,
+                        SSL_OP_NO_COMPRESSION | SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+    if (SSL_CTX_use_certificate_chain_file(&ctx, options.cert_file.c_str()) != 1) {
+      error = "cannot load certificate " + options.cert_file;
+    } else if (SSL_CTX_use_PrivateKey_file(&ctx, options.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      error = "cannot load private key " + options.key_file;
+    } else if (SSL_CTX_check_private_key(&ctx) != 1) {
+      error =
+          "private key " + options.key_file + " does not match certificate " + options.cert_file;
     }
-    if (!IsLoopback(options.host)) {
-      return Status::InvalidArgument("plain HTTP is only allowed on a loopback address, not " +
-                                     options.host);
-    }
-    impl->http = std::make_unique<httplib::Server>();
-  } else {
-    if (options.cert_file.empty() || options.key_file.empty()) {
-      return Status::InvalidArgument("TLS needs both a certificate file and a key file");
-    }
-    Impl* raw = impl.get();
-    std::string error;
-    auto server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
-      SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-      SSL_CTX_set_options(&ctx,
-                          SSL_OP_NO_COMPRESSION | SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
-      if (SSL_CTX_use_certificate_chain_file(&ctx, options.cert_file.c_str()) != 1) {
-        error = "cannot load certificate " + options.cert_file;
-      } else if (SSL_CTX_use_PrivateKey_file(&ctx, options.key_file.c_str(), SSL_FILETYPE_PEM) !=
-                 1) {
-        error = "cannot load private key " + options.key_file;
-      } else if (SSL_CTX_check_private_key(&ctx) != 1) {
-        error =
-            "private key " + options.key_file + " does not match certificate " + options.cert_file;
+    if (!error.empty()) {
+      unsigned long err = ERR_get_error();
+      if (err != 0) {
+        char buf[256];
+        ERR_error_string_n(err, buf, sizeof(buf));
+        error += std::string(": ") + buf;
       }
-      if (!error.empty()) {
-        unsigned long err = ERR_get_error();
-        if (err != 0) {
-          char buf[256];
-          ERR_error_string_n(err, buf, sizeof(buf));
-          error += std::string(": ") + buf;
-        }
-        return false;
-      }
-      SSL_CTX_set_app_data(&ctx, raw);
-      SSL_CTX_set_info_callback(&ctx, TlsInfo);
-      return true;
-    });
-    if (!server->is_valid()) {
-      return Status::InvalidArgument(error.empty() ? "TLS setup failed" : error);
+      return false;
     }
-    impl->http = std::move(server);
+    SSL_CTX_set_app_data(&ctx, app_data);
+    SSL_CTX_set_info_callback(&ctx, TlsInfo);
+    return true;
+  });
+  if (!server->is_valid()) {
+    return Status::InvalidArgument(error.empty() ? "TLS setup failed" : error);
   }
-  httplib::Server& http = *impl->http;
-  Impl* raw = impl.get();
-  const size_t threads = static_cast<size_t>(options.max_connections);
-  http.new_task_queue = [threads] { return new BoundedPool(threads); };
-  http.set_payload_max_length(options.max_batch_bytes);
-  http.set_read_timeout(options.read_timeout_seconds, 0);
-  http.set_write_timeout(options.write_timeout_seconds, 0);
-  http.set_keep_alive_timeout(5);
-  http.set_keep_alive_max_count(1000);
-  // An answer is one small write after the request: without TCP_NODELAY it
-  // can wait for the peer's delayed ACK (40 ms a batch).
-  http.set_tcp_nodelay(true);
+  return std::unique_ptr<httplib::Server>(std::move(server));
+}
+
+}  // namespace
+
+// The two routes, the log of what no route took, and the answer to a
+// handler's exception.
+void CollectorServer::Impl::Route(httplib::Server& http) {
+  Impl* raw = this;
   http.Post("/v1/batch", [raw](const httplib::Request& req, httplib::Response& res) {
     raw->Touch(req.remote_port, +1);
     raw->HandleBatch(req, res);
@@ -569,6 +546,55 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::Create(
         }
         raw->Refuse(req, res, 500, "?", "internal error: " + what, &raw->counters.store_errors);
       });
+}
+
+Result<std::unique_ptr<CollectorServer>> CollectorServer::Create(
+    Store* store, std::vector<SensorCredential> sensors, CollectorOptions options) {
+  if (sensors.empty()) return Status::InvalidArgument("no sensors configured");
+  if (options.max_connections < 1) return Status::InvalidArgument("max connections must be >= 1");
+  if (options.max_batch_bytes < kWireHeaderBytes) {
+    return Status::InvalidArgument("max batch bytes is too small");
+  }
+  SCANSCOPE_RETURN_IF_ERROR(CheckSensors(sensors));
+  auto impl = std::make_unique<Impl>();
+  impl->store = store;
+  impl->sensors = std::move(sensors);
+  impl->options = options;
+  for (const SensorCredential& s : impl->sensors) {
+    SCANSCOPE_RETURN_IF_ERROR(store->PutPoint(MonitoringPoint{s.point, s.watched, "sensor"}));
+  }
+  const bool plain = options.cert_file.empty() && options.key_file.empty();
+  if (plain) {
+    if (!options.allow_plain) {
+      return Status::InvalidArgument(
+          "no TLS certificate and key given (plain HTTP needs --allow-plain, on loopback only)");
+    }
+    if (!IsLoopback(options.host)) {
+      return Status::InvalidArgument("plain HTTP is only allowed on a loopback address, not " +
+                                     options.host);
+    }
+    impl->http = std::make_unique<httplib::Server>();
+  } else {
+    if (options.cert_file.empty() || options.key_file.empty()) {
+      return Status::InvalidArgument("TLS needs both a certificate file and a key file");
+    }
+    auto server = TlsServer(options, impl.get());
+    if (!server.ok()) return server.status();
+    impl->http = std::move(*server);
+  }
+  httplib::Server& http = *impl->http;
+  Impl* raw = impl.get();
+  const size_t threads = static_cast<size_t>(options.max_connections);
+  http.new_task_queue = [threads] { return new BoundedPool(threads); };
+  http.set_payload_max_length(options.max_batch_bytes);
+  http.set_read_timeout(options.read_timeout_seconds, 0);
+  http.set_write_timeout(options.write_timeout_seconds, 0);
+  http.set_keep_alive_timeout(5);
+  http.set_keep_alive_max_count(1000);
+  // An answer is one small write after the request: without TCP_NODELAY it
+  // can wait for the peer's delayed ACK (40 ms a batch).
+  http.set_tcp_nodelay(true);
+  raw->Route(http);
   int port = options.port == 0
                  ? http.bind_to_any_port(options.host)
                  : (http.bind_to_port(options.host, options.port) ? options.port : -1);

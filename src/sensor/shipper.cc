@@ -79,13 +79,74 @@ void Shipper::Report() {
   }
 }
 
+bool Shipper::LoadBatch(uint64_t seq) {
+  if (batch_ && batch_seq_ == seq) return true;
+  auto contents = spool_->Read(seq);
+  if (!contents.ok()) {
+    spdlog::error("sensor: reading spool segment {:016x}: {}", seq, contents.status().ToString());
+    Backoff(Clock::now());
+    return false;
+  }
+  if (contents->corrupt_blocks > 0) {
+    spdlog::warn(
+        "sensor: spool segment {:016x}: {} damaged block(s), {} bytes skipped (checksum); "
+        "{} records kept",
+        seq, contents->corrupt_blocks, contents->corrupt_bytes, contents->records.size());
+  }
+  batch_ = WireBatch{options_.point, BatchId(options_.point, spool_->id(), seq),
+                     std::move(contents->records)};
+  batch_seq_ = seq;
+  return true;
+}
+
+void Shipper::Backoff(Clock::time_point from) {
+  WaitUntil(from + backoff_);
+  backoff_ = std::min(backoff_ * 2, options_.backoff_max);
+}
+
+void Shipper::Sent(uint64_t seq) {
+  if (failing_) {
+    spdlog::info("sensor: collector accepts batches again after {} failed attempt(s)",
+                 failures_in_row_);
+  }
+  failing_ = false;
+  failures_in_row_ = 0;
+  backoff_ = options_.backoff_min;
+  Status r = spool_->Remove(seq);
+  if (!r.ok()) {
+    // Sent and acknowledged but still on disk: it goes again and the
+    // collector's ledger drops it as a duplicate.
+    spdlog::error("sensor: {}", r.ToString());
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++counters_.shipped_batches;
+    counters_.shipped_records += batch_->records.size();
+  }
+  batch_.reset();
+}
+
+void Shipper::SendFailed(const Status& s) {
+  {
+    std::lock_guard lock(mu_);
+    ++counters_.ship_failures;
+  }
+  ++failures_in_row_;
+  auto wait = std::max<std::chrono::milliseconds>(
+      backoff_, std::chrono::seconds(sender_->retry_after_seconds()));
+  // One line when shipping starts failing, then one per ten failures.
+  if (!failing_ || failures_in_row_ % 10 == 0) {
+    spdlog::warn("sensor: sending batch {} failed ({} in a row): {}; retrying in {} ms",
+                 batch_->batch_id, failures_in_row_, s.ToString(), wait.count());
+  }
+  failing_ = true;
+  WaitUntil(Clock::now() + wait);
+  backoff_ = std::min(backoff_ * 2, options_.backoff_max);
+}
+
 void Shipper::Run() {
   auto next_report = Clock::now();
-  auto backoff = options_.backoff_min;
-  bool failing = false;
-  uint64_t failures_in_row = 0;
-  std::optional<WireBatch> batch;  // the oldest sealed segment, read once
-  uint64_t batch_seq = 0;
+  backoff_ = options_.backoff_min;
   for (;;) {
     auto now = Clock::now();
     {
@@ -98,7 +159,7 @@ void Shipper::Run() {
     }
     std::vector<uint64_t> sealed = spool_->Sealed();
     if (sealed.empty()) {
-      batch.reset();
+      batch_.reset();
       {
         std::lock_guard lock(mu_);
         if (draining_) {
@@ -110,71 +171,21 @@ void Shipper::Run() {
       continue;
     }
     uint64_t seq = sealed.front();
-    if (!batch || batch_seq != seq) {
-      auto contents = spool_->Read(seq);
-      if (!contents.ok()) {
-        spdlog::error("sensor: reading spool segment {:016x}: {}", seq,
-                      contents.status().ToString());
-        WaitUntil(now + backoff);
-        backoff = std::min(backoff * 2, options_.backoff_max);
-        continue;
-      }
-      if (contents->corrupt_blocks > 0) {
-        spdlog::warn(
-            "sensor: spool segment {:016x}: {} damaged block(s), {} bytes skipped (checksum); "
-            "{} records kept",
-            seq, contents->corrupt_blocks, contents->corrupt_bytes, contents->records.size());
-      }
-      batch = WireBatch{options_.point, BatchId(options_.point, spool_->id(), seq),
-                        std::move(contents->records)};
-      batch_seq = seq;
-    }
-    if (batch->records.empty()) {
+    if (!LoadBatch(seq)) continue;
+    if (batch_->records.empty()) {
       Status r = spool_->Remove(seq);
       if (!r.ok()) spdlog::error("sensor: {}", r.ToString());
       std::lock_guard lock(mu_);
       ++counters_.empty_segments;
-      batch.reset();
+      batch_.reset();
       continue;
     }
-    Status s = sender_->Send(*batch);
+    Status s = sender_->Send(*batch_);
     if (s.ok()) {
-      if (failing) {
-        spdlog::info("sensor: collector accepts batches again after {} failed attempt(s)",
-                     failures_in_row);
-      }
-      failing = false;
-      failures_in_row = 0;
-      backoff = options_.backoff_min;
-      Status r = spool_->Remove(seq);
-      if (!r.ok()) {
-        // Sent and acknowledged but still on disk: it goes again and the
-        // collector's ledger drops it as a duplicate.
-        spdlog::error("sensor: {}", r.ToString());
-      }
-      {
-        std::lock_guard lock(mu_);
-        ++counters_.shipped_batches;
-        counters_.shipped_records += batch->records.size();
-      }
-      batch.reset();
-      continue;
+      Sent(seq);
+    } else {
+      SendFailed(s);
     }
-    {
-      std::lock_guard lock(mu_);
-      ++counters_.ship_failures;
-    }
-    ++failures_in_row;
-    auto wait = std::max<std::chrono::milliseconds>(
-        backoff, std::chrono::seconds(sender_->retry_after_seconds()));
-    // One line when shipping starts failing, then one per ten failures.
-    if (!failing || failures_in_row % 10 == 0) {
-      spdlog::warn("sensor: sending batch {} failed ({} in a row): {}; retrying in {} ms",
-                   batch->batch_id, failures_in_row, s.ToString(), wait.count());
-    }
-    failing = true;
-    WaitUntil(Clock::now() + wait);
-    backoff = std::min(backoff * 2, options_.backoff_max);
   }
   bool last_report;
   {

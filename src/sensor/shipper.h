@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -76,6 +77,14 @@ class Shipper {
 
  private:
   void Run();
+  // The batch of sealed segment `seq`, read once and kept until sent; false
+  // (logged, backoff) when the segment cannot be read.
+  bool LoadBatch(uint64_t seq);
+  // After a send: on success the segment goes and the backoff resets; on
+  // failure, counted, logged (first and every tenth), and a wait.
+  void Sent(uint64_t seq);
+  void SendFailed(const Status& s);
+  void Backoff(std::chrono::steady_clock::time_point from);
   // Waits until `until`, a Wake, or a stop; false if stopping.
   void WaitUntil(std::chrono::steady_clock::time_point until);
   void Report();
@@ -92,6 +101,12 @@ class Shipper {
   bool emptied_ = false;
   std::chrono::steady_clock::time_point deadline_;
   ShipperCounters counters_;
+  // The shipping thread's own state.
+  std::optional<WireBatch> batch_;  // the oldest sealed segment, read once
+  uint64_t batch_seq_ = 0;
+  std::chrono::milliseconds backoff_{0};
+  bool failing_ = false;
+  uint64_t failures_in_row_ = 0;
   std::thread thread_;
 };
 

@@ -132,9 +132,8 @@ Result<std::unique_ptr<Spool>> Spool::Open(SpoolOptions options) {
   return spool;
 }
 
-Status Spool::Recover() {
+Status Spool::RecoverId() {
   const std::string& dir = options_.dir;
-  // The id: read, or made once.
   auto id = ReadWholeFile(dir + "/" + kIdFile);
   if (id.ok()) {
     std::string text = *id;
@@ -144,22 +143,23 @@ Status Spool::Recover() {
       return Status::Corruption(dir + "/" + kIdFile + ": not a spool id (32 hex digits)");
     }
     id_ = text;
-  } else if (id.status().IsNotFound()) {
-    char raw[16];
-    if (::getrandom(raw, sizeof(raw), 0) != static_cast<ssize_t>(sizeof(raw))) {
-      return Errno("getrandom");
-    }
-    id_ = EncodeHex(std::string_view(raw, sizeof(raw)));
-    SCANSCOPE_RETURN_IF_ERROR(WriteFileAtomic(dir, kIdFile, id_ + "\n", true));
-  } else {
-    return id.status();
+    return Status::Ok();
   }
+  if (!id.status().IsNotFound()) return id.status();
+  char raw[16];
+  if (::getrandom(raw, sizeof(raw), 0) != static_cast<ssize_t>(sizeof(raw))) {
+    return Errno("getrandom");
+  }
+  id_ = EncodeHex(std::string_view(raw, sizeof(raw)));
+  return WriteFileAtomic(dir, kIdFile, id_ + "\n", true);
+}
 
-  // The state: next segment number, cursor and drops, as of the last write.
+uint64_t Spool::RecoverState() {
+  // Lines "KEY VALUE": next segment number, cursor and drops, as of the last
+  // write. A damaged state file costs only what it held.
   uint64_t state_next = 0;
-  auto state = ReadWholeFile(dir + "/" + kStateFile);
+  auto state = ReadWholeFile(options_.dir + "/" + kStateFile);
   if (state.ok()) {
-    // Lines "KEY VALUE"; a damaged state file costs only what it held.
     size_t pos = 0;
     while (pos < state->size()) {
       size_t nl = state->find('\n', pos);
@@ -178,12 +178,14 @@ Status Spool::Recover() {
     }
   }
   persisted_full_dropped_ = counters_.full_dropped_total;
+  return state_next;
+}
 
-  // The segments.
+Result<std::vector<uint64_t>> Spool::ListSegments(uint64_t* max_seq_plus_one) {
+  const std::string& dir = options_.dir;
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return Errno(dir);
   std::vector<uint64_t> open_segments;
-  uint64_t max_seq_plus_one = 0;
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     uint64_t seq;
@@ -191,43 +193,54 @@ Status Spool::Recover() {
       struct stat st;
       if (::stat(fmt::format("{}/{}", dir, name).c_str(), &st) != 0) continue;
       sealed_.push_back(seq);
-      max_seq_plus_one = std::max(max_seq_plus_one, seq + 1);
+      *max_seq_plus_one = std::max(*max_seq_plus_one, seq + 1);
     } else if (ParseSegmentName(name, ".open", &seq)) {
       open_segments.push_back(seq);
-      max_seq_plus_one = std::max(max_seq_plus_one, seq + 1);
+      *max_seq_plus_one = std::max(*max_seq_plus_one, seq + 1);
     } else if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
       ::unlink(fmt::format("{}/{}", dir, name).c_str());  // an atomic write that did not finish
     }
   }
   ::closedir(d);
-  next_seq_ = std::max(state_next, max_seq_plus_one);
-
-  // An .open segment is what a crash left: keep it up to its last valid
-  // block, cut the rest (counted), and seal it.
   std::sort(open_segments.begin(), open_segments.end());
-  for (uint64_t seq : open_segments) {
-    std::string path = PathOf(seq, false);
-    auto bytes = ReadWholeFile(path);
-    if (!bytes.ok()) return bytes.status();
-    SegmentScan scan = ScanSegment(*bytes, nullptr);
-    if (scan.blocks == 0) {
-      counters_.recovered_torn_bytes += bytes->size();
-      if (::unlink(path.c_str()) != 0) return Errno("unlink " + path);
-      continue;
-    }
-    if (scan.trailing_bytes > 0) {
-      counters_.recovered_torn_bytes += scan.trailing_bytes;
-      if (::truncate(path.c_str(), static_cast<off_t>(scan.valid_end)) != 0) {
-        return Errno("truncate " + path);
-      }
-    }
-    if (!scan.last_cursor.empty()) cursor_ = scan.last_cursor;
-    if (options_.sync) SCANSCOPE_RETURN_IF_ERROR(FsyncPath(path, false));
-    if (::rename(path.c_str(), PathOf(seq, true).c_str()) != 0) return Errno("rename " + path);
-    sealed_.push_back(seq);
-    ++counters_.recovered_segments;
+  return open_segments;
+}
+
+// An .open segment is what a crash left: keep it up to its last valid block,
+// cut the rest (counted), and seal it.
+Status Spool::RecoverOpenSegment(uint64_t seq) {
+  std::string path = PathOf(seq, false);
+  auto bytes = ReadWholeFile(path);
+  if (!bytes.ok()) return bytes.status();
+  SegmentScan scan = ScanSegment(*bytes, nullptr);
+  if (scan.blocks == 0) {
+    counters_.recovered_torn_bytes += bytes->size();
+    if (::unlink(path.c_str()) != 0) return Errno("unlink " + path);
+    return Status::Ok();
   }
-  if (!open_segments.empty()) {
+  if (scan.trailing_bytes > 0) {
+    counters_.recovered_torn_bytes += scan.trailing_bytes;
+    if (::truncate(path.c_str(), static_cast<off_t>(scan.valid_end)) != 0) {
+      return Errno("truncate " + path);
+    }
+  }
+  if (!scan.last_cursor.empty()) cursor_ = scan.last_cursor;
+  if (options_.sync) SCANSCOPE_RETURN_IF_ERROR(FsyncPath(path, false));
+  if (::rename(path.c_str(), PathOf(seq, true).c_str()) != 0) return Errno("rename " + path);
+  sealed_.push_back(seq);
+  ++counters_.recovered_segments;
+  return Status::Ok();
+}
+
+Status Spool::Recover() {
+  SCANSCOPE_RETURN_IF_ERROR(RecoverId());
+  uint64_t state_next = RecoverState();
+  uint64_t max_seq_plus_one = 0;
+  auto open_segments = ListSegments(&max_seq_plus_one);
+  if (!open_segments.ok()) return open_segments.status();
+  next_seq_ = std::max(state_next, max_seq_plus_one);
+  for (uint64_t seq : *open_segments) SCANSCOPE_RETURN_IF_ERROR(RecoverOpenSegment(seq));
+  if (!open_segments->empty()) {
     SCANSCOPE_RETURN_IF_ERROR(WriteState(next_seq_, cursor_));
   }
   std::sort(sealed_.begin(), sealed_.end());

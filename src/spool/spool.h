@@ -117,7 +117,14 @@ class Spool {
 
  private:
   explicit Spool(SpoolOptions options);
+  // Open's steps: the id (read, or made once), the state file (returns its
+  // next segment number), the directory's segments (sealed ones listed,
+  // open ones returned), and an open segment a crash left.
   Status Recover();
+  Status RecoverId();
+  uint64_t RecoverState();
+  Result<std::vector<uint64_t>> ListSegments(uint64_t* max_seq_plus_one);
+  Status RecoverOpenSegment(uint64_t seq);
   Status SealLocked();
   Status WriteState(uint64_t next_seq, const std::string& cursor);
   std::string PathOf(uint64_t seq, bool sealed) const;
