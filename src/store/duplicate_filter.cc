@@ -63,6 +63,28 @@ Result<DuplicateFilter::HourState> DuplicateFilter::Hour(int64_t hour) {
   return it->second;
 }
 
+template <typename IsDuplicate>
+Result<uint64_t> DuplicateFilter::RemoveDuplicates(std::vector<AccessRecord>* records,
+                                                   IsDuplicate is_duplicate) {
+  Status failure;
+  size_t kept = 0;
+  uint64_t removed = 0;
+  for (size_t i = 0; i < records->size(); ++i) {
+    const AccessRecord& r = (*records)[i];
+    const bool duplicate = is_duplicate(r, &failure);
+    if (!failure.ok()) return failure;
+    if (duplicate) {
+      ++removed;
+      continue;
+    }
+    if (kept != i) (*records)[kept] = r;
+    ++kept;
+  }
+  records->resize(kept);
+  duplicates_ += removed;
+  return removed;
+}
+
 Result<uint64_t> DuplicateFilter::FilterSpan(std::vector<AccessRecord>* records) {
   if (records->empty()) return uint64_t{0};
   int64_t first = (*records)[0].time_ns, last = first;
@@ -75,46 +97,23 @@ Result<uint64_t> DuplicateFilter::FilterSpan(std::vector<AccessRecord>* records)
     for (const AccessRecord& r : stored) ++copies[KeyOf(r)].stored;
   }));
   if (copies.empty()) return uint64_t{0};
-  size_t kept = 0;
-  uint64_t removed = 0;
-  for (size_t i = 0; i < records->size(); ++i) {
-    const AccessRecord& r = (*records)[i];
+  return RemoveDuplicates(records, [&](const AccessRecord& r, Status*) {
     auto it = copies.find(KeyOf(r));
-    if (it != copies.end() && it->second.seen++ < it->second.stored) {
-      ++removed;
-      continue;
-    }
-    if (kept != i) (*records)[kept] = r;
-    ++kept;
-  }
-  records->resize(kept);
-  duplicates_ += removed;
-  return removed;
+    return it != copies.end() && it->second.seen++ < it->second.stored;
+  });
 }
 
 Result<uint64_t> DuplicateFilter::Filter(std::vector<AccessRecord>* records) {
-  size_t kept = 0;
-  uint64_t removed = 0;
-  for (size_t i = 0; i < records->size(); ++i) {
-    const AccessRecord& r = (*records)[i];
+  return RemoveDuplicates(records, [&](const AccessRecord& r, Status* failure) {
     Result<HourState> state = Hour(HourOf(r.time_ns));
-    if (!state.ok()) return state.status();
-    bool duplicate = false;
-    if (*state == HourState::kHasRecords) {
-      Copies& c = copies_[KeyOf(r)];
-      duplicate = c.seen < c.stored;
-      ++c.seen;
+    if (!state.ok()) {
+      *failure = state.status();
+      return false;
     }
-    if (duplicate) {
-      ++removed;
-      continue;
-    }
-    if (kept != i) (*records)[kept] = r;
-    ++kept;
-  }
-  records->resize(kept);
-  duplicates_ += removed;
-  return removed;
+    if (*state != HourState::kHasRecords) return false;
+    Copies& c = copies_[KeyOf(r)];
+    return c.seen++ < c.stored;
+  });
 }
 
 }  // namespace scanscope

@@ -69,6 +69,11 @@ class DuplicateFilter {
   enum class HourState : uint8_t { kEmpty, kHasRecords };
 
   static Key KeyOf(const AccessRecord& r);
+  // Removes, in place and keeping order, the records is_duplicate(r, &failure)
+  // says are stored (called once per record, in order; a failure it sets
+  // stops the pass); counts them.
+  template <typename IsDuplicate>
+  Result<uint64_t> RemoveDuplicates(std::vector<AccessRecord>* records, IsDuplicate is_duplicate);
   Result<HourState> Hour(int64_t hour);
 
   StoredRecords stored_;
