@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ingest benchmark (./run bench): a generated 20-million-packet month for 10
 # points (31 days) ingested into a fresh SQLite store, end to end, with peak
-# memory; then `stats` for that month. Beside scanscope's figures, the same
+# memory; then `stats` for that month; then one point with many sources, fresh
+# and after a truncated copy of the same capture. Beside scanscope's figures, the same
 # figures from two peer paths over the same files:
 #   A. nfpcapd (pcap -> flows) + nfdump (flows -> text) + awk
 #   B. tcpdump (pcap -> text) -> CSV -> sqlite3 GROUP BY over the raw records
@@ -65,6 +66,45 @@ print(f"   scanscope: accesses {s['accesses']:,}  sources {s['sources']:,}  poin
       f"per point per day {s['per_point_per_day']['accesses']} / {s['per_point_per_day']['sources']}")
 print("   top ports: " + ", ".join(f"{p['port']} {p['accesses']:,}" for p in s['by_port'][:5]))
 PY
+
+# The other shape users have: one point, many sources (a /16 telescope,
+# say), and a capture ingested after a truncated copy of itself (the
+# duplicate check reads back every hour the copy stored).
+one_packets=${BENCH_ONE_POINT_PACKETS:-5000000}
+gen1="$out/gen1-$month-$one_packets"
+if [[ ! -f "$gen1/.done" ]]; then
+  rm -rf "$gen1"
+  "$bin" generate --month "$month" --points 1 --packets "$one_packets" --seed 11 --out "$gen1" > /dev/null
+  touch "$gen1/.done"
+fi
+one_db="$out/bench-one.db"
+ingest_one() {  # label file
+  local label=$1 f=$2 t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -o "$out/time.txt" -f "%M" "$bin" ingest --quiet --json --config "$gen1/scanscope.toml" \
+    --db "$one_db" --tz UTC --point point-01 "$f" > "$out/ingest-one.json"
+  t1=$(date +%s.%N)
+  python3 - "$out/ingest-one.json" "$(echo "$t1 - $t0" | bc -l)" "$(tail -n1 "$out/time.txt")" "$label" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+secs, kib, label = float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+print(f"   {label}: {r['packets']:,} packets in {secs:.2f} s = {r['packets'] / secs:,.0f} packets/s; "
+      f"{r['accesses']:,} accesses new, {r['already_stored']:,} already stored; peak {kib // 1024:,} MiB")
+PY
+}
+echo "== one point, many sources: $one_packets packets"
+rm -f "$one_db"
+ingest_one "fresh store" "$gen1/point-01.pcap"
+head -c $(( $(stat -c %s "$gen1/point-01.pcap") / 2 )) "$gen1/point-01.pcap" > "$out/half.pcap"
+rm -f "$one_db"
+ingest_one "a truncated copy (half)" "$out/half.pcap"
+ingest_one "then the whole capture" "$gen1/point-01.pcap"
+rm -f "$out/half.pcap"
+"$bin" stats --db "$one_db" --month "$month" --tz UTC --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+a, n = s["accesses"], s["sources"]
+print(f"   stored: accesses {a:,}  sources {n:,} (as from the fresh store: each access once)")'
 
 [[ $peers == 1 ]] || exit 0
 
