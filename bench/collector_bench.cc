@@ -6,7 +6,13 @@
 // the last acknowledgement (every batch committed). Afterwards the store's
 // total is checked against what was sent.
 //
-//   collector_bench [SENSORS [BATCHES [RECORDS]]]   (defaults 4 50 5000)
+//   collector_bench [SENSORS [BATCHES [RECORDS [SHAPE]]]]   (defaults 4 50 5000 spread)
+//
+// SHAPE is when a batch's accesses happened: "spread", anywhere in the month
+// (every batch overlaps every other in time, so each is checked for
+// duplicates against all that came before: the worst case), or "ordered",
+// as a sensor sends them (batch b holds five minutes of traffic, ten
+// minutes after batch b-1's).
 //
 // Its own main (the file is globbed with the Google Benchmark targets, whose
 // main it replaces).
@@ -53,6 +59,11 @@ int main(int argc, char** argv) {
   const int sensors = argc > 1 ? std::atoi(argv[1]) : 4;
   const int batches = argc > 2 ? std::atoi(argv[2]) : 50;
   const size_t records = argc > 3 ? static_cast<size_t>(std::atoll(argv[3])) : 5000;
+  const std::string shape = argc > 4 ? argv[4] : "spread";
+  if (shape != "spread" && shape != "ordered") {
+    std::fprintf(stderr, "collector_bench: SHAPE is spread or ordered, not %s\n", shape.c_str());
+    return 2;
+  }
   // scanscope is built beside this binary.
   std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   const std::string bin = self.substr(0, self.rfind('/')) + "/scanscope";
@@ -119,7 +130,10 @@ int main(int argc, char** argv) {
           fmt::format("point-{:02}", s + 1), fmt::format("point-{:02}/bench/{}", s + 1, b), {}};
       batch.records.resize(records);
       for (AccessRecord& r : batch.records) {
-        r.time_ns = nov1 + static_cast<int64_t>(rng() % (30ull * 86400 * kNanosPerSecond));
+        r.time_ns = shape == "spread"
+                        ? nov1 + static_cast<int64_t>(rng() % (30ull * 86400 * kNanosPerSecond))
+                        : nov1 + (int64_t{b} * 600 * kNanosPerSecond) +
+                              static_cast<int64_t>(rng() % (300ull * kNanosPerSecond));
         r.source = IpAddress::FromV4(static_cast<uint32_t>(rng() % 200000) + 0x50000000u);
         r.destination = IpAddress::FromV4((10u << 24) | (uint32_t(s + 1) << 16) | (rng() & 0xffff));
         r.port_type = PortType::Tcp(static_cast<uint16_t>(rng() % 8 == 0 ? rng() % 65536 : 445));
@@ -166,10 +180,11 @@ int main(int argc, char** argv) {
   std::string stats = ReadFile(log);
   bool exact = stats.find(fmt::format("({} accesses)", total)) != std::string::npos;
   std::printf(
-      "collector: %d sensors x %d batches x %zu accesses over TLS into SQLite: %llu accesses in "
+      "collector: %d sensors x %d batches x %zu accesses (%s) over TLS into SQLite: %llu accesses "
+      "in "
       "%.2f s = %.0f accesses/s (%.1f batches/s), %llu retries after 503/429, store total %s\n",
-      sensors, batches, records, static_cast<unsigned long long>(total), secs, total / secs,
-      sensors * batches / secs, static_cast<unsigned long long>(retries.load()),
+      sensors, batches, records, shape.c_str(), static_cast<unsigned long long>(total), secs,
+      total / secs, sensors * batches / secs, static_cast<unsigned long long>(retries.load()),
       exact ? "exact" : "WRONG");
   Sh("rm -rf " + dir);
   return failures == 0 && exact ? 0 : 1;

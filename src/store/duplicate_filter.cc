@@ -6,6 +6,9 @@ namespace scanscope {
 
 namespace {
 
+constexpr int kTimeBitmapBits = 16;
+constexpr size_t kTimeBitmapWords = (size_t{1} << kTimeBitmapBits) / 64;
+
 int64_t HourOf(int64_t time_ns) {
   int64_t h = time_ns / DuplicateFilter::kHourNs;
   return time_ns < 0 && h * DuplicateFilter::kHourNs != time_ns ? h - 1 : h;
@@ -92,14 +95,39 @@ Result<uint64_t> DuplicateFilter::FilterSpan(std::vector<AccessRecord>* records)
     first = std::min(first, r.time_ns);
     last = std::max(last, r.time_ns);
   }
+  // The table holds the batch's own identities (a few thousand), and the
+  // stored records of the span stream past it: a stored record costs one
+  // probe, and one that no batch record shares costs nothing more.
+  // A bitmap of the batch's times (hashed) turns most stored records away
+  // before their identity is built.
   std::unordered_map<Key, Copies, KeyHash> copies;
+  copies.reserve(records->size());
+  std::vector<uint64_t> times(kTimeBitmapWords, 0);
+  auto time_bit = [](int64_t t) {
+    uint64_t h = static_cast<uint64_t>(t) * 0x9E3779B97F4A7C15ull;
+    return h >> (64 - kTimeBitmapBits);
+  };
+  for (const AccessRecord& r : *records) {
+    copies.try_emplace(KeyOf(r));
+    uint64_t bit = time_bit(r.time_ns);
+    times[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
+  bool any = false;
   SCANSCOPE_RETURN_IF_ERROR(stored_(first, last + 1, [&](std::span<const AccessRecord> stored) {
-    for (const AccessRecord& r : stored) ++copies[KeyOf(r)].stored;
+    for (const AccessRecord& r : stored) {
+      uint64_t bit = time_bit(r.time_ns);
+      if ((times[bit >> 6] & (uint64_t{1} << (bit & 63))) == 0) continue;
+      auto it = copies.find(KeyOf(r));
+      if (it != copies.end()) {
+        ++it->second.stored;
+        any = true;
+      }
+    }
   }));
-  if (copies.empty()) return uint64_t{0};
+  if (!any) return uint64_t{0};
   return RemoveDuplicates(records, [&](const AccessRecord& r, Status*) {
-    auto it = copies.find(KeyOf(r));
-    return it != copies.end() && it->second.seen++ < it->second.stored;
+    Copies& c = copies.find(KeyOf(r))->second;
+    return c.seen++ < c.stored;
   });
 }
 
