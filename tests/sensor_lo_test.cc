@@ -300,8 +300,8 @@ class SensorOnceTest : public ::testing::TestWithParam<std::string> {
                            sha.out.substr(0, 64)));
     AppendFile(log_, "");
     collector_ = std::make_unique<Process>(
-        std::vector<std::string>{"collector", "--db", db_, "--listen", "127.0.0.1:0",
-                                 "--sensors", dir_.File("sensors.toml"), "--allow-plain"},
+        std::vector<std::string>{"collector", "--db", db_, "--listen", "127.0.0.1:0", "--sensors",
+                                 dir_.File("sensors.toml"), "--allow-plain"},
         dir_.File("collector.err"));
     const std::string ready = "collector: listening on 127.0.0.1:";
     ASSERT_TRUE(PollUntil([&] {
@@ -339,8 +339,8 @@ class SensorOnceTest : public ::testing::TestWithParam<std::string> {
   }
 
   nlohmann::json Stats() {
-    CommandResult r = RunCommand(fmt::format("{} stats --db '{}' --month 2024-05 --json 2>&1",
-                                             SCANSCOPE_BINARY, db_));
+    CommandResult r = RunCommand(
+        fmt::format("{} stats --db '{}' --month 2024-05 --json 2>&1", SCANSCOPE_BINARY, db_));
     auto j = nlohmann::json::parse(r.out, nullptr, false);
     return r.exit_code == 0 && j.is_object() ? j : nlohmann::json::object();
   }

@@ -28,6 +28,7 @@ struct MemoryState {
   std::vector<LedgerEntry> ledger;
   std::map<std::string, PointStatus> statuses;  // by point
   std::vector<ForgottenBatch> forgotten;
+  std::vector<CoverageEntry> coverage;
 };
 
 void MergeInto(ZoneBlocks* zone, const std::string& point, std::vector<SourceDayBlock> blocks) {
@@ -58,8 +59,13 @@ class MemoryWriter : public IngestWriter {
       MergeInto(&state_->blocks[zones()[z].name()], info_.point, std::move(blocks_by_zone[z]));
     }
     state_->raw[info_.point].push_back(RawBatch{info_.batch_id, std::move(raw_)});
+    const int64_t now = NowNs();
+    for (const CoverageInterval& i : coverage().intervals()) {
+      state_->coverage.push_back(CoverageEntry{info_.point, CoverageKind::kWatched, i.from_ns,
+                                               i.to_ns, info_.batch_id, now});
+    }
     state_->ledger.push_back(
-        LedgerEntry{info_.batch_id, info_.point, info_.origin, NowNs(), accesses, summary_json});
+        LedgerEntry{info_.batch_id, info_.point, info_.origin, now, accesses, summary_json});
     return Status::Ok();
   }
 
@@ -198,10 +204,18 @@ class MemoryStore : public Store {
     }
     std::erase_if(state_.ledger,
                   [&](const LedgerEntry& e) { return e.batch_id == batch.batch_id; });
+    std::erase_if(state_.coverage,
+                  [&](const CoverageEntry& e) { return e.origin == batch.batch_id; });
     state_.forgotten.push_back(ForgottenBatch{batch, NowNs()});
     return Status::Ok();
   }
   Result<std::vector<ForgottenBatch>> DoForgotten() override { return state_.forgotten; }
+
+  Status DoAddCoverage(const std::vector<CoverageEntry>& entries) override {
+    state_.coverage.insert(state_.coverage.end(), entries.begin(), entries.end());
+    return Status::Ok();
+  }
+  Result<std::vector<CoverageEntry>> DoCoverageEntries() override { return state_.coverage; }
 
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
                                            int32_t last_day) override {

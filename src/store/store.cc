@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <thread>
+#include <tuple>
 
 namespace scanscope {
 
@@ -294,6 +295,68 @@ Result<LedgerEntry> Store::Forget(const std::string& batch_id) {
 }
 
 Result<std::vector<ForgottenBatch>> Store::Forgotten() { return DoForgotten(); }
+
+std::string_view CoverageKindName(CoverageKind kind) {
+  switch (kind) {
+    case CoverageKind::kWatched:
+      return "watched";
+    case CoverageKind::kAdded:
+      return "added";
+    case CoverageKind::kRemoved:
+      return "removed";
+  }
+  return "?";
+}
+
+std::optional<CoverageKind> ParseCoverageKind(std::string_view name) {
+  for (CoverageKind k : {CoverageKind::kWatched, CoverageKind::kAdded, CoverageKind::kRemoved}) {
+    if (name == CoverageKindName(k)) return k;
+  }
+  return std::nullopt;
+}
+
+Status Store::AddCoverage(const std::vector<CoverageEntry>& entries) {
+  SCANSCOPE_RETURN_IF_ERROR(CheckNoWriter("AddCoverage"));
+  std::vector<std::string> checked;
+  for (const CoverageEntry& e : entries) {
+    SCANSCOPE_RETURN_IF_ERROR(CheckName("coverage origin", e.origin));
+    if (e.from_ns >= e.to_ns) {
+      return Status::InvalidArgument("coverage of " + e.point + ": an empty interval (from " +
+                                     std::to_string(e.from_ns) + " to " + std::to_string(e.to_ns) +
+                                     ")");
+    }
+    if (std::find(checked.begin(), checked.end(), e.point) != checked.end()) continue;
+    Result<bool> known = DoHasPoint(e.point);
+    if (!known.ok()) return known.status();
+    if (!*known) return Status::NotFound(Name() + ": no point " + e.point);
+    checked.push_back(e.point);
+  }
+  if (entries.empty()) return Status::Ok();
+  return DoAddCoverage(entries);
+}
+
+Result<std::vector<CoverageEntry>> Store::CoverageEntries() {
+  Result<std::vector<CoverageEntry>> entries = DoCoverageEntries();
+  if (!entries.ok()) return entries.status();
+  std::sort(entries->begin(), entries->end(), [](const CoverageEntry& a, const CoverageEntry& b) {
+    return std::tie(a.point, a.from_ns, a.to_ns, a.kind, a.origin) <
+           std::tie(b.point, b.from_ns, b.to_ns, b.kind, b.origin);
+  });
+  return entries;
+}
+
+Result<std::map<std::string, IntervalSet>> Store::Coverage() {
+  Result<std::vector<CoverageEntry>> entries = CoverageEntries();
+  if (!entries.ok()) return entries.status();
+  std::map<std::string, IntervalSet> out;
+  for (const CoverageEntry& e : *entries) {
+    if (e.kind != CoverageKind::kRemoved) out[e.point].Add(e.from_ns, e.to_ns);
+  }
+  for (const CoverageEntry& e : *entries) {
+    if (e.kind == CoverageKind::kRemoved) out[e.point].Remove(e.from_ns, e.to_ns);
+  }
+  return out;
+}
 
 namespace {
 Status CheckKeptZone(Store* store, const TimeZone& zone) {

@@ -8,7 +8,8 @@
 // per zone the store keeps days for; the raw access records (for drill-down,
 // for building the days of a zone asked for later, and for telling accesses
 // already stored from new ones); the ingest ledger, so that a batch id seen
-// before is a no-op; the last status report of each point's sensor.
+// before is a no-op; the last status report of each point's sensor; and each
+// point's coverage, the intervals in which it was watching (docs/coverage.md).
 //
 // The rules, here once for every backend (docs/store.md):
 // - one writer at a time: while an IngestWriter is open, nothing else writes;
@@ -35,6 +36,7 @@
 #include "common/status.h"
 #include "common/time_zone.h"
 #include "record/access_record.h"
+#include "record/coverage.h"
 #include "store/duplicate_filter.h"
 #include "store/source_day.h"
 
@@ -85,6 +87,25 @@ struct PointStatus {
   std::string status_json;     // a JSON object, as the sensor sent it
 };
 
+// Coverage (docs/coverage.md): what an input, a sensor or an operator said
+// of when a point was watching. A point's coverage is the union of its
+// kWatched and kAdded intervals less its kRemoved ones.
+enum class CoverageKind : uint8_t { kWatched = 0, kAdded = 1, kRemoved = 2 };
+std::string_view CoverageKindName(CoverageKind kind);  // "watched", "added", "removed"
+std::optional<CoverageKind> ParseCoverageKind(std::string_view name);
+
+struct CoverageEntry {
+  std::string point;
+  CoverageKind kind = CoverageKind::kWatched;
+  int64_t from_ns = 0;  // [from_ns, to_ns), UTC ns; from_ns < to_ns
+  int64_t to_ns = 0;
+  // Who said so: the batch id that brought it (a file, a sensor's batch),
+  // "sensor <spool id>" (its status reports), or "operator".
+  std::string origin;
+  int64_t recorded_at_ns = 0;
+  friend bool operator==(const CoverageEntry&, const CoverageEntry&) = default;
+};
+
 // Writes one batch atomically: nothing of it is visible until Commit, and a
 // writer destroyed without Commit (or a process killed) leaves the store as
 // it was. Not thread-safe.
@@ -111,6 +132,9 @@ class IngestWriter {
   // before Commit.
   Status AddToDays(std::span<const AccessRecord> records);
   Status AppendRaw(std::span<const AccessRecord> records);
+  // What the batch says of when its point was watching (a file's span less
+  // its silences); committed with the batch, taken back with it.
+  void AddCoverage(const IntervalSet& watched) { coverage_.Add(watched); }
   // Makes the batch durable and visible, and records it in the ledger.
   Status Commit(const std::string& summary_json);
 
@@ -123,6 +147,8 @@ class IngestWriter {
   virtual Status DoCommit(std::vector<std::vector<SourceDayBlock>> blocks_by_zone,
                           uint64_t accesses, const std::string& summary_json) = 0;
   const std::vector<TimeZone>& zones() const { return zones_; }
+  // The batch's coverage, for DoCommit to store with origin = its batch id.
+  const IntervalSet& coverage() const { return coverage_; }
 
  private:
   friend class Store;
@@ -137,6 +163,7 @@ class IngestWriter {
   std::vector<SourceDayTable> tables_;
   std::vector<AccessRecord> raw_buffer_;
   std::vector<int32_t> days_;  // scratch: local days of the records being added
+  IntervalSet coverage_;
   uint64_t accesses_ = 0;
   bool committed_ = false;
   bool raw_failed_ = false;
@@ -170,6 +197,17 @@ class Store {
   // last report of every point that sent one, by point name.
   Status PutPointStatus(const PointStatus& status);
   Result<std::vector<PointStatus>> PointStatuses();
+
+  // Coverage not brought by a batch: an operator's (kAdded, kRemoved) or a
+  // sensor's status reports (kWatched). Each entry's point must exist;
+  // InvalidArgument when an interval is empty.
+  Status AddCoverage(const std::vector<CoverageEntry>& entries);
+  // Every entry that counts: those of committed batches not taken back and
+  // the others; by point, then from_ns.
+  Result<std::vector<CoverageEntry>> CoverageEntries();
+  // Per point with any entry: (kWatched and kAdded) less kRemoved. A point
+  // without entries is absent: its coverage was never recorded.
+  Result<std::map<std::string, IntervalSet>> Coverage();
 
   // The zones whose days are kept. Days of any other zone are built from the
   // raw records by EnsureZone (once; kept after).
@@ -232,9 +270,15 @@ class Store {
   // Forgets `batch` atomically: removes its raw records, then for each kept
   // zone replaces the point's blocks of the local days its records touched by
   // what `rebuild` (zone, first_day, last_day) builds from the raw records
-  // that stay, and moves the ledger entry to the history.
+  // that stay, moves the ledger entry to the history, and drops the coverage
+  // entries it brought.
   virtual Status DoForget(const LedgerEntry& batch, const ZoneDaysBuilder& rebuild) = 0;
   virtual Result<std::vector<ForgottenBatch>> DoForgotten() = 0;
+  // Coverage entries outside any batch, and every entry that counts (those
+  // of a batch only while the batch is committed and not taken back: DoForget
+  // removes them, or its reads leave them out), in any order.
+  virtual Status DoAddCoverage(const std::vector<CoverageEntry>& entries) = 0;
+  virtual Result<std::vector<CoverageEntry>> DoCoverageEntries() = 0;
 
   Status CheckNoWriter(const char* what) const;
   Status BuildZone(const TimeZone& zone);

@@ -99,8 +99,27 @@ constexpr TableDef kForgotten = {
     "batch_id String, attempt UInt64, point String, origin String, ingested_at Int64, "
     "accesses UInt64, summary_json String, forgotten_at Int64",
     "MergeTree ORDER BY batch_id", "0"};
-constexpr const TableDef* kTables[] = {&kRaw,    &kSourceDays, &kBlockTotals, &kPoints,   &kZones,
-                                       &kLedger, &kMeta,       &kPointStatus, &kForgotten};
+// Coverage entries (store.h): a batch's carry its attempt and count while it
+// does; the others (an operator's, a sensor's reports) attempt 0, always.
+constexpr TableDef kCoverage = {
+    "coverage",
+    "point String, kind UInt8, from_ns Int64, to_ns Int64, origin String, recorded_at Int64, "
+    "attempt UInt64",
+    "MergeTree ORDER BY (point, from_ns)", "0"};
+constexpr const TableDef* kTables[] = {&kRaw,       &kSourceDays, &kBlockTotals, &kPoints,
+                                       &kZones,     &kLedger,     &kMeta,        &kPointStatus,
+                                       &kForgotten, &kCoverage};
+
+// RowBinary rows of kCoverage.
+void PutCoverage(std::string* rows, const CoverageEntry& e, uint64_t attempt) {
+  PutString(rows, e.point);
+  PutFixed<uint8_t>(rows, static_cast<uint8_t>(e.kind));
+  PutFixed<int64_t>(rows, e.from_ns);
+  PutFixed<int64_t>(rows, e.to_ns);
+  PutString(rows, e.origin);
+  PutFixed<int64_t>(rows, e.recorded_at_ns);
+  PutFixed<uint64_t>(rows, attempt);
+}
 
 // A batch's value of `column` as of its accepted attempt: the earliest
 // committed one (ties broken by the attempt id). Every per-batch read of the
@@ -289,6 +308,8 @@ class ClickHouseStore : public Store {
                      const std::function<Status(const ZoneBlockSink&)>& build) override;
   Status DoForget(const LedgerEntry& batch, const ZoneDaysBuilder& rebuild) override;
   Result<std::vector<ForgottenBatch>> DoForgotten() override;
+  Status DoAddCoverage(const std::vector<CoverageEntry>& entries) override;
+  Result<std::vector<CoverageEntry>> DoCoverageEntries() override;
   Status DoPutPointStatus(const PointStatus& status) override;
   Result<std::vector<PointStatus>> DoPointStatuses() override;
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
@@ -416,6 +437,16 @@ class ClickHouseWriter : public IngestWriter {
       blocks_by_zone[z].clear();
     }
     SCANSCOPE_RETURN_IF_ERROR(WaitAll());
+    if (!coverage().empty()) {
+      std::string rows;
+      const int64_t now = NowNs();
+      for (const CoverageInterval& i : coverage().intervals()) {
+        PutCoverage(&rows,
+                    {info_.point, CoverageKind::kWatched, i.from_ns, i.to_ns, info_.batch_id, now},
+                    attempt_);
+      }
+      SCANSCOPE_RETURN_IF_ERROR(store_->InsertSmall(kCoverage, rows));
+    }
     // Every row of the attempt is stored: the ledger row makes it count.
     std::string row;
     PutString(&row, info_.batch_id);
@@ -909,6 +940,36 @@ Result<std::vector<ForgottenBatch>> ClickHouseStore::DoForgotten() {
     out.push_back(std::move(f));
   }
   if (r.failed()) return Status::Corruption(Where() + ": bad answer from table forgotten");
+  return out;
+}
+
+Status ClickHouseStore::DoAddCoverage(const std::vector<CoverageEntry>& entries) {
+  std::string rows;
+  for (const CoverageEntry& e : entries) PutCoverage(&rows, e, 0);
+  return InsertSmall(kCoverage, rows);
+}
+
+Result<std::vector<CoverageEntry>> ClickHouseStore::DoCoverageEntries() {
+  Result<std::string> rows = client_.Select(
+      "SELECT point, kind, from_ns, to_ns, origin, recorded_at FROM " + T(kCoverage) +
+      " WHERE attempt = 0 OR " + VisibleAttempts() + " FORMAT RowBinary");
+  if (!rows.ok()) return rows.status();
+  std::vector<CoverageEntry> out;
+  RowReader r(*rows);
+  while (!r.done()) {
+    CoverageEntry e;
+    e.point = std::string(r.String());
+    const uint8_t kind = r.Fixed<uint8_t>();
+    e.from_ns = r.Fixed<int64_t>();
+    e.to_ns = r.Fixed<int64_t>();
+    e.origin = std::string(r.String());
+    e.recorded_at_ns = r.Fixed<int64_t>();
+    if (r.failed() || kind > static_cast<uint8_t>(CoverageKind::kRemoved)) {
+      return Status::Corruption(Where() + ": bad answer from table coverage");
+    }
+    e.kind = static_cast<CoverageKind>(kind);
+    out.push_back(std::move(e));
+  }
   return out;
 }
 

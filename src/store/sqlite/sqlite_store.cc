@@ -48,6 +48,14 @@ CREATE TABLE ledger(batch_id TEXT PRIMARY KEY, point TEXT NOT NULL, origin TEXT 
                     summary_json TEXT NOT NULL);
 )sql";
 
+// Coverage entries (store.h): made on open where missing, so that stores
+// written before coverage existed gain the table.
+constexpr std::string_view kCoverageTable =
+    "CREATE TABLE IF NOT EXISTS coverage(point TEXT NOT NULL, kind INTEGER NOT NULL, "
+    "from_ns INTEGER NOT NULL, to_ns INTEGER NOT NULL, origin TEXT NOT NULL, "
+    "recorded_at INTEGER NOT NULL); "
+    "CREATE INDEX IF NOT EXISTS coverage_origin ON coverage(origin);";
+
 class SqliteWriter;
 
 class SqliteStore : public Store {
@@ -76,6 +84,12 @@ class SqliteStore : public Store {
                      const std::function<Status(const ZoneBlockSink&)>& build) override;
   Status DoForget(const LedgerEntry& batch, const ZoneDaysBuilder& rebuild) override;
   Result<std::vector<ForgottenBatch>> DoForgotten() override;
+  Status DoAddCoverage(const std::vector<CoverageEntry>& entries) override;
+  Result<std::vector<CoverageEntry>> DoCoverageEntries() override;
+  // Inserts coverage rows in the open transaction.
+  Status InsertCoverage(const std::vector<CoverageEntry>& entries);
+  Status InsertCoverage(const std::string& point, const IntervalSet& watched,
+                        const std::string& origin);
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first_day,
                                            int32_t last_day) override;
   Status DoScanBlocks(const std::string& zone, int32_t first_day, int32_t last_day,
@@ -152,6 +166,7 @@ class SqliteWriter : public IngestWriter {
         SCANSCOPE_RETURN_IF_ERROR(store_->PutBlock(zone_ids_[z], point_id_, b));
       }
     }
+    SCANSCOPE_RETURN_IF_ERROR(store_->InsertCoverage(info_.point, coverage(), info_.batch_id));
     {
       Statement& s = store_->insert_ledger_;
       Scope scope(&s);
@@ -191,6 +206,7 @@ Status SqliteStore::Open(const std::string& path, const std::vector<TimeZone>& d
   sqlite3_busy_timeout(db_.get(), 5000);
   SCANSCOPE_RETURN_IF_ERROR(CheckOrCreateSchema(default_zones));
   SCANSCOPE_RETURN_IF_ERROR(AddRawSpans());
+  SCANSCOPE_RETURN_IF_ERROR(db_.Exec(std::string(kCoverageTable)));
   // Rollback journal + synchronous=FULL: a commit is on disk when it
   // returns (process death and power loss alike). For bulk ingests this
   // writes each page once, where WAL writes it twice (log, then checkpoint):
@@ -694,6 +710,8 @@ Status SqliteStore::DoForget(const LedgerEntry& batch, const ZoneDaysBuilder& re
         }
       }
     }
+    SCANSCOPE_RETURN_IF_ERROR(run("DELETE FROM coverage WHERE origin=?",
+                                  [&](Statement& s) { s.Bind(1, batch.batch_id); }));
     SCANSCOPE_RETURN_IF_ERROR(db_.Exec(kForgottenTable));
     SCANSCOPE_RETURN_IF_ERROR(
         run("INSERT INTO forgotten SELECT batch_id, point, origin, ingested_at, accesses, "
@@ -709,6 +727,62 @@ Status SqliteStore::DoForget(const LedgerEntry& batch, const ZoneDaysBuilder& re
   Status st = body();
   if (!st.ok()) (void)Rollback();
   return st;
+}
+
+Status SqliteStore::InsertCoverage(const std::vector<CoverageEntry>& entries) {
+  Statement s;
+  SCANSCOPE_RETURN_IF_ERROR(
+      db_.Prepare("INSERT INTO coverage(point, kind, from_ns, to_ns, origin, recorded_at) "
+                  "VALUES(?, ?, ?, ?, ?, ?)",
+                  &s));
+  for (const CoverageEntry& e : entries) {
+    Scope scope(&s);
+    s.Bind(1, e.point);
+    s.Bind(2, static_cast<int64_t>(e.kind));
+    s.Bind(3, e.from_ns);
+    s.Bind(4, e.to_ns);
+    s.Bind(5, e.origin);
+    s.Bind(6, e.recorded_at_ns);
+    int rc = s.Step();
+    if (rc != SQLITE_DONE) return db_.Error("insert coverage of " + e.point, rc);
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::InsertCoverage(const std::string& point, const IntervalSet& watched,
+                                   const std::string& origin) {
+  std::vector<CoverageEntry> entries;
+  const int64_t now = NowNs();
+  for (const CoverageInterval& i : watched.intervals()) {
+    entries.push_back({point, CoverageKind::kWatched, i.from_ns, i.to_ns, origin, now});
+  }
+  return InsertCoverage(entries);
+}
+
+Status SqliteStore::DoAddCoverage(const std::vector<CoverageEntry>& entries) {
+  SCANSCOPE_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+  Status st = InsertCoverage(entries);
+  if (st.ok()) st = db_.Exec("COMMIT");
+  if (!st.ok()) (void)Rollback();
+  return st;
+}
+
+Result<std::vector<CoverageEntry>> SqliteStore::DoCoverageEntries() {
+  Statement s;
+  SCANSCOPE_RETURN_IF_ERROR(
+      db_.Prepare("SELECT point, kind, from_ns, to_ns, origin, recorded_at FROM coverage", &s));
+  std::vector<CoverageEntry> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    const int64_t kind = s.Int(1);
+    if (kind < 0 || kind > static_cast<int64_t>(CoverageKind::kRemoved)) {
+      return Status::Corruption(db_.path() + ": coverage of kind " + std::to_string(kind));
+    }
+    out.push_back(CoverageEntry{std::string(s.Text(0)), static_cast<CoverageKind>(kind), s.Int(2),
+                                s.Int(3), std::string(s.Text(4)), s.Int(5)});
+  }
+  if (rc != SQLITE_DONE) return db_.Error("read coverage", rc);
+  return out;
 }
 
 Result<std::vector<ForgottenBatch>> SqliteStore::DoForgotten() {
