@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <unordered_map>
 
+#include "analysis/coverage_days.h"
 #include "common/ratio.h"
 
 namespace scanscope {
@@ -39,6 +41,37 @@ int64_t RoundedHundredths(uint64_t numerator, uint64_t denominator) {
   uint64_t q = numerator / denominator, r = numerator % denominator;
   return static_cast<int64_t>(q * 100 + (r * 200 + denominator) / (2 * denominator));
 }
+
+namespace {
+
+// Days observed in hundredths, for a figure that prints with two decimals.
+double TwoDecimals(double x) { return std::round(x * 100) / 100; }
+
+Status AddCoverage(Store& store, const TimeZone& zone, MonthStats* stats) {
+  std::vector<std::string> points;
+  for (const NamedFigure& f : stats->by_point) points.push_back(f.name);
+  const int32_t first = stats->month.first_day, last = first + stats->month.days - 1;
+  Result<CoverageDays> days = LoadCoverageDays(store, zone, first, last, points);
+  if (!days.ok()) return days.status();
+  for (const std::string& p : points) {
+    const double observed = days->DaysWatched(p);
+    stats->coverage_by_point.push_back({p, TwoDecimals(observed), days->points.at(p).recorded});
+    stats->point_days_observed += observed;
+  }
+  stats->point_days_observed = TwoDecimals(stats->point_days_observed);
+  stats->point_days_possible = static_cast<double>(points.size()) * stats->days;
+  auto per = [&](uint64_t figure) -> int64_t {
+    if (stats->point_days_observed <= 0) return 0;
+    return std::llround(static_cast<double>(figure) * 100 / stats->point_days_observed);
+  };
+  stats->per_observed_point_day_accesses_x100 =
+      stats->coverage_complete() ? stats->per_point_per_day_accesses_x100 : per(stats->accesses);
+  stats->per_observed_point_day_sources_x100 =
+      stats->coverage_complete() ? stats->per_point_per_day_sources_x100 : per(stats->sources);
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<MonthStats> ComputeMonthStats(Store& store, const Month& month, const TimeZone& zone) {
   SCANSCOPE_RETURN_IF_ERROR(store.EnsureZone(zone));
@@ -89,6 +122,7 @@ Result<MonthStats> ComputeMonthStats(Store& store, const Month& month, const Tim
   uint64_t point_days = static_cast<uint64_t>(stats.points) * static_cast<uint64_t>(stats.days);
   stats.per_point_per_day_accesses_x100 = RoundedHundredths(stats.accesses, point_days);
   stats.per_point_per_day_sources_x100 = RoundedHundredths(stats.sources, point_days);
+  SCANSCOPE_RETURN_IF_ERROR(AddCoverage(store, zone, &stats));
   return stats;
 }
 
@@ -114,7 +148,34 @@ nlohmann::ordered_json MonthStatsToJson(const MonthStats& stats) {
   j["by_port"] = figures(stats.by_port, "port");
   j["by_day"] = figures(stats.by_day, "day");
   j["by_point"] = figures(stats.by_point, "point");
+  nlohmann::ordered_json by_point = nlohmann::ordered_json::array();
+  for (const MonthStats::PointCoverage& c : stats.coverage_by_point) {
+    by_point.push_back(
+        {{"point", c.point}, {"days_observed", c.days_observed}, {"recorded", c.recorded}});
+  }
+  j["coverage"] = {{"point_days_observed", stats.point_days_observed},
+                   {"point_days_possible", stats.point_days_possible},
+                   {"by_point", by_point},
+                   {"per_observed_point_day",
+                    {{"accesses", decimal(stats.per_observed_point_day_accesses_x100)},
+                     {"sources", decimal(stats.per_observed_point_day_sources_x100)}}}};
   return j;
+}
+
+// One line when some point did not watch every day (docs/coverage.md).
+std::string CoverageLine(const MonthStats& s) {
+  std::string blind;
+  for (const MonthStats::PointCoverage& c : s.coverage_by_point) {
+    if (c.days_observed >= s.days) continue;
+    blind +=
+        fmt::format("{}{} {:g} of {}", blind.empty() ? "" : ", ", c.point, c.days_observed, s.days);
+  }
+  return fmt::format(
+      "Coverage incomplete: {:g} of {:g} point-days watched ({} days); per observed point-day {} "
+      "accesses, {} sources.\n\n",
+      s.point_days_observed, s.point_days_possible, blind,
+      Hundredths(s.per_observed_point_day_accesses_x100),
+      Hundredths(s.per_observed_point_day_sources_x100));
 }
 
 std::string MonthStatsToText(const MonthStats& s) {
@@ -136,6 +197,7 @@ std::string MonthStatsToText(const MonthStats& s) {
       "sources; a source counts once per day, point and port type)\n\n",
       s.timezone, s.points, s.days, Hundredths(s.per_point_per_day_accesses_x100),
       Hundredths(s.per_point_per_day_sources_x100));
+  if (!s.coverage_complete()) out += CoverageLine(s);
   auto table = [&](const std::string& title, const char* key, const std::vector<NamedFigure>& v,
                    size_t limit) {
     out += fmt::format("{}\n  {:<12} {:>14} {:>7} {:>12} {:>7}\n", title, key, "accesses", "%",

@@ -36,6 +36,22 @@ struct MonthStats {
   std::vector<NamedFigure> by_port;   // accesses desc, then name
   std::vector<NamedFigure> by_day;    // by date; days with accesses
   std::vector<NamedFigure> by_point;  // accesses desc, then name
+  // Coverage of the counted points (docs/coverage.md), in days counted in
+  // hours (a day's watched hours over its length; a point whose coverage was
+  // never recorded counts every day).
+  struct PointCoverage {
+    std::string point;
+    double days_observed = 0;
+    bool recorded = false;
+  };
+  double point_days_observed = 0;
+  double point_days_possible = 0;                // points x days
+  std::vector<PointCoverage> coverage_by_point;  // as by_point
+  // Per point per day over the observed point-days only, as hundredths
+  // (equal to the above when coverage is complete).
+  int64_t per_observed_point_day_accesses_x100 = 0;
+  int64_t per_observed_point_day_sources_x100 = 0;
+  bool coverage_complete() const { return point_days_observed >= point_days_possible; }
 };
 
 // Reads the month's block totals in `zone` (building that zone's days from
@@ -47,7 +63,9 @@ Result<MonthStats> ComputeMonthStats(Store& store, const Month& month, const Tim
 int64_t RoundedHundredths(uint64_t numerator, uint64_t denominator);
 
 // `stats --json`'s shape: month, timezone, points, days,
-// accesses, sources, per_point_per_day{accesses,sources}, by_port, by_day, by_point.
+// accesses, sources, per_point_per_day{accesses,sources}, by_port, by_day, by_point,
+// coverage{point_days_observed, point_days_possible, by_point[{point, days_observed,
+// recorded}], per_observed_point_day{accesses, sources}}.
 nlohmann::ordered_json MonthStatsToJson(const MonthStats& stats);
 // Human text that reads like the reference's first paragraph, then tables.
 std::string MonthStatsToText(const MonthStats& stats);

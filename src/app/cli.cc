@@ -117,6 +117,14 @@ CLI::App* AddPoints(CLI::App* app, PointsArgs* a) {
   cmd->add_option("--ingested-to", a->ingested_to,
                   "with --forget-point: batches ingested before this UTC time");
   cmd->add_flag("--forgotten", a->forgotten, "the ledger's history: every batch taken back");
+  CLI::Option* coverage =
+      cmd->add_option("--coverage", a->coverage,
+                      "when each point was watching; or add|remove POINT FROM TO (UTC "
+                      "YYYY-MM-DD[THH:MM:SS]) to state it by hand")
+          ->expected(0, 4);
+  cmd->add_option("--month", a->month, "with --coverage: each day's share watched, YYYY-MM");
+  cmd->add_option("--tz", a->tz, "with --coverage --month: zone of the days (default: UTC)");
+  cmd->callback([a, coverage] { a->coverage_given = coverage->count() > 0; });
   return cmd;
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/month_stats.h"
+#include "app/cmd_coverage.h"
 #include "app/commands.h"
 #include "app/context.h"
 #include "common/clock.h"
@@ -102,27 +103,6 @@ int PrintStatus(const PointsArgs& args, const Config& config, Store* store,
   return 0;
 }
 
-// "2026-11-03" or "2026-11-03T14:00:00" (UTC) -> ns.
-Result<int64_t> ParseUtc(const std::string& text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  char tail = 0;
-  int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &tail);
-  if ((n != 3 && n != 6) || mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo) || h > 23 ||
-      mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0) {
-    return Status::InvalidArgument("'" + text + "': want a UTC time YYYY-MM-DD[THH:MM:SS]");
-  }
-  const int64_t day = DaysFromCivil({y, static_cast<unsigned>(mo), static_cast<unsigned>(d)});
-  return (day * 86400 + h * 3600 + mi * 60 + sec) * kNanosPerSecond;
-}
-
-std::string Utc(int64_t ns) {
-  int64_t s = ns / kNanosPerSecond;
-  int64_t day = s >= 0 ? s / 86400 : (s - 86399) / 86400;
-  int64_t sec = s - day * 86400;
-  return fmt::format("{}T{:02}:{:02}:{:02}Z", FormatDay(static_cast<int32_t>(day)), sec / 3600,
-                     sec / 60 % 60, sec % 60);
-}
-
 // scanscope points --batches: the ledger, one committed batch a line,
 // oldest first. An operator asks it whether a sensor's batch arrived; the
 // id is the sensor's <point>/<spool id>/<segment> or an ingest's file name.
@@ -142,7 +122,7 @@ int PrintBatches(const PointsArgs& args, Store* store) {
       out.push_back({{"batch", e->batch_id},
                      {"point", e->point},
                      {"origin", e->origin},
-                     {"ingested_at", Utc(e->ingested_at_ns)},
+                     {"ingested_at", FormatUtcTime(e->ingested_at_ns)},
                      {"accesses", e->accesses}});
     }
     fmt::print("{}\n", out.dump(2));
@@ -151,7 +131,7 @@ int PrintBatches(const PointsArgs& args, Store* store) {
   fmt::print("{:<20} {:<16} {:>14}  {:<40} {}\n", "ingested (UTC)", "point", "accesses", "batch",
              "origin");
   for (const LedgerEntry* e : rows) {
-    fmt::print("{:<20} {:<16} {:>14}  {:<40} {}\n", Utc(e->ingested_at_ns), e->point,
+    fmt::print("{:<20} {:<16} {:>14}  {:<40} {}\n", FormatUtcTime(e->ingested_at_ns), e->point,
                WithThousands(e->accesses), e->batch_id, e->origin);
   }
   return 0;
@@ -165,12 +145,12 @@ int ForgetBatches(const PointsArgs& args, Store* store) {
     if (args.forget_point && args.point.empty()) return Fail("--forget-point needs --point", 2);
     int64_t from = INT64_MIN, to = INT64_MAX;
     if (!args.ingested_from.empty()) {
-      auto t = ParseUtc(args.ingested_from);
+      auto t = ParseUtcTime(args.ingested_from);
       if (!t.ok()) return Fail("--ingested-from " + t.status().message(), 2);
       from = *t;
     }
     if (!args.ingested_to.empty()) {
-      auto t = ParseUtc(args.ingested_to);
+      auto t = ParseUtcTime(args.ingested_to);
       if (!t.ok()) return Fail("--ingested-to " + t.status().message(), 2);
       to = *t;
     }
@@ -211,8 +191,8 @@ int PrintForgotten(const PointsArgs& args, Store* store) {
       out.push_back({{"batch", f.batch.batch_id},
                      {"point", f.batch.point},
                      {"origin", f.batch.origin},
-                     {"ingested_at", Utc(f.batch.ingested_at_ns)},
-                     {"forgotten_at", Utc(f.forgotten_at_ns)},
+                     {"ingested_at", FormatUtcTime(f.batch.ingested_at_ns)},
+                     {"forgotten_at", FormatUtcTime(f.forgotten_at_ns)},
                      {"accesses", f.batch.accesses}});
     }
     fmt::print("{}\n", out.dump(2));
@@ -222,8 +202,8 @@ int PrintForgotten(const PointsArgs& args, Store* store) {
              "point", "accesses", "batch", "origin");
   for (const ForgottenBatch& f : *forgotten) {
     if (!args.point.empty() && f.batch.point != args.point) continue;
-    fmt::print("{:<20} {:<20} {:<16} {:>14}  {:<40} {}\n", Utc(f.batch.ingested_at_ns),
-               Utc(f.forgotten_at_ns), f.batch.point, WithThousands(f.batch.accesses),
+    fmt::print("{:<20} {:<20} {:<16} {:>14}  {:<40} {}\n", FormatUtcTime(f.batch.ingested_at_ns),
+               FormatUtcTime(f.forgotten_at_ns), f.batch.point, WithThousands(f.batch.accesses),
                f.batch.batch_id, f.batch.origin);
   }
   return 0;
@@ -248,6 +228,7 @@ int RunPoints(const PointsArgs& args) {
     return ForgetBatches(args, store->get());
   }
   if (args.forgotten) return PrintForgotten(args, store->get());
+  if (args.coverage_given) return RunCoverage(args, store->get(), *config, *points);
   if (args.status) return PrintStatus(args, *config, store->get(), *points);
   if (args.batches) return PrintBatches(args, store->get());
   auto ledger = (*store)->Ledger();

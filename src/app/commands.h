@@ -80,6 +80,10 @@ struct PointsArgs {
   bool forget_point = false;
   std::string ingested_from, ingested_to;
   bool forgotten = false;  // the ledger's history: batches taken back
+  // --coverage: list (no values), or add|remove POINT FROM TO (UTC).
+  bool coverage_given = false;
+  std::vector<std::string> coverage;
+  std::string month, tz;  // with --coverage: the share of each day watched
 };
 int RunPoints(const PointsArgs& args);
 

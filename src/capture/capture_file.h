@@ -16,9 +16,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "decode/decoder.h"
+#include "record/coverage.h"
 
 namespace scanscope {
 
@@ -63,6 +65,10 @@ class CaptureFile {
   // Size of the (uncompressed when known, else compressed) input, for progress;
   // 0 when unknown (a pipe).
   virtual uint64_t size_hint() const = 0;
+  // What the capture says it watched (docs/coverage.md): the spans
+  // [isb_starttime, isb_endtime) of the pcapng Interface Statistics Blocks
+  // read so far that carry both; empty for pcap or when no ISB has them.
+  virtual const std::vector<CoverageInterval>& statistics_spans() const = 0;
 };
 
 // Opens `path` (".gz" decompressed on the fly). kAuto looks at the magic number.

@@ -169,6 +169,7 @@ class CaptureReader final : public CaptureFile {
   const Status& error() const override { return error_; }
   const CaptureCounters& counters() const override { return counters_; }
   uint64_t size_hint() const override { return size_hint_; }
+  const std::vector<CoverageInterval>& statistics_spans() const override { return spans_; }
 
  private:
   bool NextPcap(Frame* frame);
@@ -176,6 +177,7 @@ class CaptureReader final : public CaptureFile {
   // Block handlers: true when `frame` was filled.
   bool OnSectionHeader(const uint8_t* p, uint32_t len);
   bool OnInterface(const uint8_t* p, uint32_t len);
+  void OnStatistics(const uint8_t* p, uint32_t len);
   bool OnPacket(const uint8_t* p, uint32_t len, uint32_t type, Frame* frame);
 
   // Stops the file: counts `issue` and records the message.
@@ -223,6 +225,7 @@ class CaptureReader final : public CaptureFile {
   // pcapng
   std::vector<Interface> interfaces_;
   int64_t last_time_ns_ = 0;
+  std::vector<CoverageInterval> spans_;  // from Interface Statistics Blocks
 };
 
 template <class Source>
@@ -335,7 +338,8 @@ bool CaptureReader<Source>::NextPcapng(Frame* frame) {
     }
     const uint32_t type = order_.U32(p);
     const uint32_t len = order_.U32(p + 4);
-    const bool parsed = type == kPcapngShb || type == 1 || type == 2 || type == 3 || type == 6;
+    const bool parsed =
+        type == kPcapngShb || type == 1 || type == 2 || type == 3 || type == 5 || type == 6;
     if (len % 4 != 0 || len < 12 || (parsed && len > kMaxBlockLength) ||
         (type == kPcapngShb && len < 28)) {
       return Stop(CaptureIssue::kBadBlock,
@@ -380,6 +384,8 @@ bool CaptureReader<Source>::NextPcapng(Frame* frame) {
       if (!OnSectionHeader(p, len)) return false;
     } else if (type == 1) {
       if (!OnInterface(p, len)) return false;
+    } else if (type == 5) {
+      OnStatistics(p, len);
     } else {
       filled = OnPacket(p, len, type, frame);
     }
@@ -437,6 +443,36 @@ bool CaptureReader<Source>::OnInterface(const uint8_t* p, uint32_t len) {
   iface.scale.Set(tsresol, tsoffset);
   interfaces_.push_back(iface);
   return true;
+}
+
+// Interface Statistics Block: interface id, timestamp, then options; the
+// span [isb_starttime (2), isb_endtime (3)) in the interface's time scale is
+// what the capture watched. A block without both, of an unknown interface or
+// with malformed options adds nothing (it is not needed to read packets).
+template <class Source>
+void CaptureReader<Source>::OnStatistics(const uint8_t* p, uint32_t len) {
+  if (len < 24) return;
+  const uint32_t iface_id = order_.U32(p + 8);
+  if (iface_id >= interfaces_.size()) return;
+  auto stamp = [&](size_t at) {
+    return (static_cast<uint64_t>(order_.U32(p + at)) << 32) | order_.U32(p + at + 4);
+  };
+  bool have_start = false, have_end = false;
+  uint64_t start = 0, end = 0;
+  size_t off = 20;
+  const size_t stop = len - 4;
+  while (off + 4 <= stop) {
+    const uint16_t code = order_.U16(p + off);
+    const uint16_t olen = order_.U16(p + off + 2);
+    if (code == 0 || off + 4 + olen > stop) break;
+    if (code == 2 && olen == 8) have_start = true, start = stamp(off + 4);
+    if (code == 3 && olen == 8) have_end = true, end = stamp(off + 4);
+    off += 4 + ((olen + 3u) & ~3u);
+  }
+  if (!have_start || !have_end) return;
+  const TimestampScale& scale = interfaces_[iface_id].scale;
+  const int64_t from = scale.ToNs(start), to = scale.ToNs(end);
+  if (from < to) spans_.push_back(CoverageInterval{from, to});
 }
 
 // Enhanced (6), Simple (3) and obsolete (2) Packet Blocks. A packet whose

@@ -62,6 +62,7 @@ class NetfilterLogFile final : public NetfilterLogReader {
         size_hint_(size_hint),
         buffer_(new char[kBufferBytes]) {
     ctx_.local_time = &local_time_;
+    ctx_.life = options.life;
     ctx_.classic.track_rollover = true;
     if (options.year != 0) {
       ctx_.classic.year = options.year;

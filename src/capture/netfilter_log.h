@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "common/time_zone.h"
 #include "decode/packet_view.h"
+#include "record/coverage.h"
 
 namespace scanscope {
 
@@ -67,6 +68,9 @@ struct LogParseOptions {
   int year = 0;
   // Zone for stamps without an offset.
   TimeZone zone = TimeZone::Utc();
+  // When set, sees the time of every stamped line (docs/coverage.md); it
+  // must outlive the reader.
+  CoverageTracker* life = nullptr;
 };
 
 // Reads a log file line by line (gzip recognised by its magic and inflated on

@@ -737,7 +737,15 @@ LogLineResult ParseNetfilterLineIn(std::string_view line, ParseContext* ctx, Log
 
   std::string_view in_iface, out_iface;
   size_t rest = 0;
-  if (!FindFieldList(line, &in_iface, &out_iface, &rest)) return LogLineResult::kNotNetfilter;
+  if (!FindFieldList(line, &in_iface, &out_iface, &rest)) {
+    if (ctx->life != nullptr) {
+      // Another program's line: no packet, but the host was logging.
+      Stamp st;
+      int64_t t = 0;
+      if (ParseStamp(line, &st) && StampToUtcNs(st, ctx, &t)) ctx->life->Observe(t);
+    }
+    return LogLineResult::kNotNetfilter;
+  }
 
   // nftables logs ARP with the same IN=/OUT= head ("ARP HTYPE=1 PTYPE=0x0800
   // ..."): a firewall line, but not an IP packet.
@@ -750,6 +758,7 @@ LogLineResult ParseNetfilterLineIn(std::string_view line, ParseContext* ctx, Log
     *why = LogMalformed::kBadTimestamp;
     return LogLineResult::kMalformed;
   }
+  if (ctx->life != nullptr) ctx->life->Observe(out->time_ns);
   if (in_iface.empty()) {
     out->direction = LogDirection::kOutbound;
   } else {

@@ -11,6 +11,7 @@
 
 #include "capture/netfilter_log.h"
 #include "common/time_zone.h"
+#include "record/coverage.h"
 
 namespace scanscope::netfilter {
 
@@ -42,6 +43,9 @@ struct ClassicYear {
 struct ParseContext {
   ClassicYear classic;
   LocalTimeConverter* local_time = nullptr;  // for stamps without an offset
+  // When set, every line with a stamp (a firewall line or any other) is a
+  // sign that the point was watching (docs/coverage.md).
+  CoverageTracker* life = nullptr;
 };
 
 // Parses one line (without its newline; a trailing '\r' is ignored). On

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "collector/sensor_coverage.h"
+#include "common/clock.h"
+
 namespace scanscope {
 
 IngestQueue::IngestQueue(Store* store, size_t capacity)
@@ -58,7 +61,13 @@ void IngestQueue::Run() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;  // stopping, and everything queued is answered
+      if (jobs_.empty()) {  // stopping, and everything queued is answered
+        lock.unlock();
+        std::vector<std::string> points;
+        for (const auto& [point, e] : pending_coverage_) points.push_back(point);
+        for (const std::string& point : points) (void)FlushCoverage(point);
+        return;
+      }
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
@@ -67,9 +76,45 @@ void IngestQueue::Run() {
       std::lock_guard<std::mutex> lock(mu_);
       --queued_batches_;
     } else {
-      job->status_done.set_value(store_->PutPointStatus(*job->status));
+      job->status_done.set_value(PutStatus(*job->status));
     }
   }
+}
+
+Status IngestQueue::PutStatus(const PointStatus& status) {
+  Result<std::vector<PointStatus>> before = store_->PointStatuses();
+  if (!before.ok()) return before.status();
+  const PointStatus* previous = nullptr;
+  for (const PointStatus& p : *before) {
+    if (p.point == status.point) previous = &p;
+  }
+  std::optional<CoverageEntry> entry = SensorCoverage(previous, status, NowNs());
+  SCANSCOPE_RETURN_IF_ERROR(store_->PutPointStatus(status));
+  if (!entry) return FlushCoverage(status.point);  // the run's interval ends here
+  auto it = pending_coverage_.find(status.point);
+  if (it != pending_coverage_.end() &&
+      (it->second.origin != entry->origin || it->second.to_ns != entry->from_ns)) {
+    SCANSCOPE_RETURN_IF_ERROR(FlushCoverage(status.point));
+    it = pending_coverage_.end();
+  }
+  if (it == pending_coverage_.end()) {
+    pending_coverage_.emplace(status.point, *entry);
+  } else {
+    it->second.to_ns = entry->to_ns;
+  }
+  const CoverageEntry& p = pending_coverage_.at(status.point);
+  if (p.to_ns - p.from_ns >= kCoverageFlushNs) return FlushCoverage(status.point);
+  return Status::Ok();
+}
+
+Status IngestQueue::FlushCoverage(const std::string& point) {
+  auto it = pending_coverage_.find(point);
+  if (it == pending_coverage_.end()) return Status::Ok();
+  CoverageEntry e = it->second;
+  pending_coverage_.erase(it);
+  if (e.from_ns >= e.to_ns) return Status::Ok();
+  e.recorded_at_ns = NowNs();
+  return store_->AddCoverage({e});
 }
 
 Result<IngestOutcome> IngestQueue::Commit(const WireBatch& batch, const std::string& origin) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,6 +63,13 @@ class IngestQueue {
   };
   void Run();
   Result<IngestOutcome> Commit(const WireBatch& batch, const std::string& origin);
+  // Stores a status report and what it says of the point's coverage
+  // (collector/sensor_coverage.h). Consecutive reports of one run extend one
+  // pending interval, written when the run breaks, every kCoverageFlushNs, and
+  // at Stop: a few rows a hour, not one per report.
+  Status PutStatus(const PointStatus& status);
+  Status FlushCoverage(const std::string& point);
+  static constexpr int64_t kCoverageFlushNs = int64_t{15} * 60 * 1'000'000'000;
 
   Store* store_;
   const size_t capacity_;
@@ -70,6 +78,7 @@ class IngestQueue {
   std::deque<std::unique_ptr<Job>> jobs_;
   size_t queued_batches_ = 0;
   bool stopping_ = false;
+  std::map<std::string, CoverageEntry> pending_coverage_;  // by point; writer thread only
   std::thread writer_;
 };
 

@@ -72,6 +72,12 @@ class GatedStore : public Store {
     return inner_->Forget(batch.batch_id).status();
   }
   Result<std::vector<ForgottenBatch>> DoForgotten() override { return inner_->Forgotten(); }
+  Status DoAddCoverage(const std::vector<CoverageEntry>& entries) override {
+    return inner_->AddCoverage(entries);
+  }
+  Result<std::vector<CoverageEntry>> DoCoverageEntries() override {
+    return inner_->CoverageEntries();
+  }
   Result<std::vector<BlockTotal>> DoTotals(const std::string& zone, int32_t first,
                                            int32_t last) override {
     return inner_->Totals(TimeZone::Find(zone).value(), first, last);

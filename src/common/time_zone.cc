@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 
 namespace scanscope {
 
@@ -28,6 +29,28 @@ CivilDate CivilFromDays(int32_t days) {
 std::string FormatDay(int32_t days) {
   CivilDate c = CivilFromDays(days);
   return fmt::format("{:04d}-{:02d}-{:02d}", c.year, c.month, c.day);
+}
+
+Result<int64_t> ParseUtcTime(std::string_view text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  char tail = 0;
+  const std::string s(text);
+  int n = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &tail);
+  if ((n != 3 && n != 6) || mo < 1 || mo > 12 || d < 1 ||
+      d > DaysInMonth(y, static_cast<unsigned>(mo)) || h > 23 || mi > 59 || sec > 59 || h < 0 ||
+      mi < 0 || sec < 0) {
+    return Status::InvalidArgument("'" + s + "': want a UTC time YYYY-MM-DD[THH:MM:SS]");
+  }
+  const int64_t day = DaysFromCivil({y, static_cast<unsigned>(mo), static_cast<unsigned>(d)});
+  return (day * 86400 + h * 3600 + mi * 60 + sec) * int64_t{1'000'000'000};
+}
+
+std::string FormatUtcTime(int64_t ns) {
+  int64_t s = ns >= 0 ? ns / 1'000'000'000 : (ns - 999'999'999) / 1'000'000'000;
+  int64_t day = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+  int64_t sec = s - day * 86400;
+  return fmt::format("{}T{:02}:{:02}:{:02}Z", FormatDay(static_cast<int32_t>(day)), sec / 3600,
+                     sec / 60 % 60, sec % 60);
 }
 
 int DaysInMonth(int year, unsigned month) {

@@ -30,6 +30,10 @@ CivilDate CivilFromDays(int32_t days);
 std::string FormatDay(int32_t days);  // "2009-05-01"
 // Days in the month of year/month (28..31).
 int DaysInMonth(int year, unsigned month);
+// "2026-11-03" or "2026-11-03T14:00:00" (UTC) to ns since the epoch.
+Result<int64_t> ParseUtcTime(std::string_view text);
+// ns since the epoch as "2026-11-03T14:00:00Z".
+std::string FormatUtcTime(int64_t ns);
 // "2009-05" -> first day's number and count of days; error names the text.
 struct Month {
   int year = 1970;

@@ -275,19 +275,22 @@ class AccessSink {
   Worker days_;
 };
 
-Status IngestCapture(const std::string& path, InputFormat format, Classifier& classifier,
-                     AccessSink& sink, FileIngestReport& report, const IngestProgress& progress) {
+Status IngestCapture(const std::string& path, const IngestOptions& options, InputFormat format,
+                     Classifier& classifier, AccessSink& sink, FileIngestReport& report,
+                     const IngestProgress& progress) {
   auto file = OpenCaptureFile(path, format == InputFormat::kPcapng ? CaptureFormat::kPcapng
                                     : format == InputFormat::kPcap ? CaptureFormat::kPcap
                                                                    : CaptureFormat::kAuto);
   if (!file.ok()) return file.status();
   CaptureFile& capture = **file;
+  CoverageTracker life(options.max_silence_ns);
   Frame frame;
   PacketView packet;
   AccessRecord record;
   uint64_t next_progress = kProgressEveryPackets;
   while (capture.Next(&frame)) {
     ++report.packets;
+    life.Observe(frame.time_ns);
     DecodeResult d = DecodeFrame(frame.link_type, frame.data, &packet);
     report.decode.Add(d);
     if (d == DecodeResult::kOk &&
@@ -301,6 +304,10 @@ Status IngestCapture(const std::string& path, InputFormat format, Classifier& cl
     }
   }
   if (!capture.error().ok()) report.stop_reason = capture.error().message();
+  // What the capture tool recorded of its own watch, when it did, is better
+  // than what the packets suggest.
+  report.coverage =
+      capture.statistics_spans().empty() ? life.Finish() : IntervalSet(capture.statistics_spans());
   report.capture = capture.counters();
   report.input_bytes = capture.counters().bytes;
   return sink.Finish();
@@ -311,6 +318,8 @@ Status IngestLog(const std::string& path, const IngestOptions& options, Classifi
   LogParseOptions log_options;
   log_options.year = options.log_year;
   log_options.zone = options.log_zone;
+  CoverageTracker life(options.max_silence_ns);
+  log_options.life = &life;
   auto reader = OpenNetfilterLog(path, log_options);
   if (!reader.ok()) return reader.status();
   NetfilterLogReader& log = **reader;
@@ -329,6 +338,7 @@ Status IngestLog(const std::string& path, const IngestOptions& options, Classifi
     }
   }
   if (!log.error().ok()) report.stop_reason = log.error().message();
+  report.coverage = life.Finish();
   report.log = log.counters();
   report.lines = log.counters().lines;
   report.input_bytes = log.counters().bytes;
@@ -451,7 +461,7 @@ Result<FileIngestReport> IngestFile(Store& store, const IngestOptions& options,
     Classifier classifier(classify_options);
     Status s = format == InputFormat::kNetfilter
                    ? IngestLog(path, options, classifier, sink, report, progress)
-                   : IngestCapture(path, format, classifier, sink, report, progress);
+                   : IngestCapture(path, options, format, classifier, sink, report, progress);
     begin.join();
     report.batch_id = batch_id;
     if (!begin_status.ok()) {
@@ -490,6 +500,7 @@ Result<FileIngestReport> IngestFile(Store& store, const IngestOptions& options,
   report.duplicates = writer->duplicates();
   report.accesses -= report.duplicates;
   report.seconds = SecondsSince(t0);
+  writer->AddCoverage(report.coverage);
   SCANSCOPE_RETURN_IF_ERROR(writer->Commit(report.ToJson()));
   report.seconds = SecondsSince(t0);
   return report;
@@ -527,6 +538,9 @@ std::string FileIngestReport::ToJson() const {
   }
   j["first_ns"] = first_ns;
   j["last_ns"] = last_ns;
+  nlohmann::json watched = nlohmann::json::array();
+  for (const CoverageInterval& i : coverage.intervals()) watched.push_back({i.from_ns, i.to_ns});
+  j["coverage"] = watched;
   nlohmann::json counters = nlohmann::json::object();
   for (const auto& [name, value] : NamedCounters()) counters[name] = value;
   j["counters"] = counters;

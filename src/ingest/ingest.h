@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "common/time_zone.h"
 #include "decode/decoder.h"
+#include "record/coverage.h"
 #include "store/store.h"
 
 namespace scanscope {
@@ -32,6 +33,9 @@ struct IngestOptions {
   InputFormat format = InputFormat::kAuto;
   int log_year = 0;                     // 0: from the file's mtime, with a warning
   TimeZone log_zone = TimeZone::Utc();  // zone of log stamps without an offset
+  // A silence longer than this inside a file is a time the point was not
+  // watching (docs/coverage.md).
+  int64_t max_silence_ns = CoverageTracker::kDefaultMaxSilenceNs;
 };
 
 // Everything counted while ingesting one file: what the summary prints and
@@ -51,6 +55,10 @@ struct FileIngestReport {
   DecodeCounters decode;
   CaptureCounters capture;
   LogCounters log;
+  // When the point was watching, as the file says (docs/coverage.md): a
+  // pcapng's interface statistics, else the span of its packets or lines
+  // less every silence over max_silence_ns. Committed with the batch.
+  IntervalSet coverage;
   std::vector<std::string> warnings;
   std::string
       stop_reason;  // non-empty when the file ended early (damage), still ingested up to there
