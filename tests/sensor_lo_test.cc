@@ -36,6 +36,7 @@
 #include <string>
 #include <thread>
 
+#include "common/time_zone.h"
 #include "support/clickhouse_server.h"
 #include "support/run_command.h"
 
@@ -417,6 +418,53 @@ TEST_P(SensorOnceTest, TwoSensorsOfOnePointStoreEachLineOnce) {
   ASSERT_EQ(written_, 700);
   ExpectEachLineOnce();
   collector_->Signal(SIGTERM);
+}
+
+// A sensor killed for a while leaves a hole in its point's coverage: the
+// collector writes what the status reports of each run covered (from the
+// run's start to its last report), and nothing for the time it was down.
+TEST_P(SensorOnceTest, KilledSensorLeavesAHoleInItsCoverage) {
+  auto now_s = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  auto reports = [&] {
+    CommandResult r = RunCommand(
+        fmt::format("{} points --status --json --db '{}' 2>/dev/null", SCANSCOPE_BINARY, db_));
+    return r.out;
+  };
+  const int64_t first_start = now_s();
+  auto sensor = StartSensor("spool-a");
+  ASSERT_TRUE(PollUntil([&] { return reports().find("sent_at_ns") != std::string::npos; }))
+      << sensor->Log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(6500));  // a second report
+  const int64_t killed = now_s() + 1;
+  sensor->Signal(SIGKILL);
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  const int64_t restarted = now_s();
+  sensor = StartSensor("spool-a");
+  std::this_thread::sleep_for(std::chrono::milliseconds(6500));
+  StopSensor(sensor.get());
+  const int64_t stopped = now_s() + 1;
+  ASSERT_EQ(collector_->Signal(SIGTERM) >> 8, 0) << collector_->Log();  // writes what is pending
+  CommandResult r =
+      RunCommand(fmt::format("{} points --coverage --json --db '{}'", SCANSCOPE_BINARY, db_));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto points = nlohmann::json::parse(r.out);
+  ASSERT_EQ(points.size(), 1u);
+  const auto& intervals = points[0]["intervals"];
+  ASSERT_EQ(intervals.size(), 2u) << r.out;
+  auto seconds = [](const nlohmann::json& text) {
+    Result<int64_t> ns = ParseUtcTime(text.get<std::string>().substr(0, 19));
+    return ns.ok() ? *ns / 1'000'000'000 : -1;
+  };
+  EXPECT_GE(seconds(intervals[0]["from"]), first_start - 1) << r.out;
+  EXPECT_LE(seconds(intervals[0]["to"]), killed) << r.out;
+  EXPECT_GE(seconds(intervals[0]["to"]), killed - 3) << r.out;  // the report before the kill
+  EXPECT_GE(seconds(intervals[1]["from"]), restarted - 1) << r.out;
+  EXPECT_LE(seconds(intervals[1]["to"]), stopped) << r.out;
+  EXPECT_GE(seconds(intervals[1]["from"]) - seconds(intervals[0]["to"]), 3) << r.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SensorOnceTest, ::testing::Values("sqlite", "clickhouse"));

@@ -52,6 +52,9 @@ CLI::App* AddIngest(CLI::App* app, IngestArgs* a) {
       ->check(CLI::Range(1971, 2200));
   cmd->add_option("--log-tz", a->log_tz, "zone of log stamps without an offset (default: UTC)");
   cmd->add_option("--tz", a->tz, "also keep days in this zone (default: the config's report zone)");
+  cmd->add_option("--max-silence-minutes", a->max_silence_minutes,
+                  "a silence this long in a file: the point was not watching (default 60)")
+      ->check(CLI::Range(1, 100000));
   cmd->add_flag("--json", a->json, "print each file's report as a JSON line");
   cmd->add_flag("--quiet", a->quiet, "no progress, only errors and the summary");
   cmd->add_option("files", a->files, "pcap, pcapng or log files (.gz too)")

@@ -95,6 +95,7 @@ int RunIngest(const IngestArgs& args) {
   auto format = ParseInputFormat(args.format);
   if (!format.ok()) return Fail(format.status().message(), 2);
   options.format = *format;
+  options.max_silence_ns = int64_t{args.max_silence_minutes} * 60 * 1'000'000'000;
   options.log_year = args.log_year;
   if (!args.log_tz.empty()) {
     auto z = TimeZone::Find(args.log_tz);

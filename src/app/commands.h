@@ -32,8 +32,9 @@ struct IngestArgs {
   std::string format = "auto";
   int log_year = 0;
   std::string log_tz;
-  std::string tz;     // a zone whose days the store keeps (besides the config's)
-  bool json = false;  // the per-file reports as JSON lines on stdout
+  std::string tz;                // a zone whose days the store keeps (besides the config's)
+  int max_silence_minutes = 60;  // a longer silence in a file: the point was not watching
+  bool json = false;             // the per-file reports as JSON lines on stdout
   bool quiet = false;
   std::vector<std::string> files;
 };
