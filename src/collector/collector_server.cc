@@ -146,6 +146,31 @@ std::string PeerName(int fd) {
   return fmt::format("{}:{}", buf, port);
 }
 
+// How deeply a JSON text nests its arrays and objects (strings skipped):
+// measured before parsing, so a report nested a million deep costs a scan.
+constexpr int kMaxStatusDepth = 16;
+int JsonDepth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 }  // namespace
 
 struct CollectorServer::Impl {
@@ -223,6 +248,74 @@ struct CollectorServer::Impl {
     if (it == watch.by_port.end()) return;
     it->second.last = Clock::now();
     it->second.in_handler += handler_delta;
+  }
+
+  // Ends the connection of a refused request once its answer is written
+  // (cpp-httplib calls the logger after writing): its body, if any, is never
+  // read. TLS connections are found by their peer's port (ConnectionWatch); a
+  // plain one (loopback tests only) is asked to close by its Connection
+  // header.
+  void CloseIfRefusedEarly(const httplib::Request& req) {
+    if (!close_after_answer_) return;
+    close_after_answer_ = false;
+    std::lock_guard<std::mutex> lock(watch.mu);
+    auto it = watch.by_port.find(req.remote_port);
+    if (it == watch.by_port.end() || PeerPort(it->second.fd) != req.remote_port) return;
+    // The connection's descriptor becomes a socket that was never connected:
+    // cpp-httplib's next read on it fails at once and it closes it, and the
+    // kernel drops the connection with whatever it still held (shutdown
+    // alone would let the rest of the body be read as a next request). This
+    // runs on the connection's own worker thread, inside cpp-httplib's call.
+    const int fd = it->second.fd;
+    watch.by_port.erase(it);
+    const int dead = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (dead < 0 || ::dup2(dead, fd) < 0) ::shutdown(fd, SHUT_RDWR);
+    if (dead >= 0) ::close(dead);
+  }
+
+  // Runs on the request's head, before cpp-httplib reads any body: only the
+  // two POST routes, with a Content-Length within their limit, no
+  // Transfer-Encoding or Content-Encoding, and a known token pass. Anything
+  // else is answered at once and its connection closed, so that memory and
+  // time before authentication do not depend on what a client sends.
+  httplib::Server::HandlerResponse Gate(const httplib::Request& req, httplib::Response& res) {
+    const bool batch = req.path == "/v1/batch", status = req.path == "/v1/status";
+    auto refuse = [&](int code, const std::string& reason, std::atomic<uint64_t>* counter) {
+      Refuse(req, res, code, "before reading", reason, counter);
+      res.set_header("Connection", "close");
+      close_after_answer_ = true;
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    if (!batch && !status) return refuse(404, "no such path", &counters.bad_request_head);
+    if (req.method != "POST") {
+      res.set_header("Allow", "POST");
+      return refuse(405, "only POST", &counters.bad_request_head);
+    }
+    if (req.has_header("Transfer-Encoding")) {
+      return refuse(411, "Transfer-Encoding is not accepted: send Content-Length",
+                    &counters.bad_request_head);
+    }
+    if (!req.has_header("Content-Length")) {
+      return refuse(411, "Content-Length required", &counters.bad_request_head);
+    }
+    if (req.has_header("Content-Encoding")) {
+      return refuse(415, "Content-Encoding is not accepted", &counters.bad_request_head);
+    }
+    const std::string length_text = req.get_header_value("Content-Length");
+    const size_t limit = batch ? options.max_batch_bytes : options.max_status_bytes;
+    char* end = nullptr;
+    const unsigned long long length = std::strtoull(length_text.c_str(), &end, 10);
+    if (length_text.empty() || *end != '\0' || length_text[0] == '-') {
+      return refuse(400, "bad Content-Length", &counters.bad_request_head);
+    }
+    if (length > limit) {
+      return refuse(413, fmt::format("body of {} bytes is over the limit of {}", length, limit),
+                    &counters.too_large);
+    }
+    if (Authenticate(req) == nullptr) {
+      return refuse(401, "missing or unknown bearer token", &counters.bad_token);
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   }
 
   void HandleBatch(const httplib::Request& req, httplib::Response& res) {
@@ -315,6 +408,18 @@ struct CollectorServer::Impl {
       return Refuse(req, res, 401, "no sensor", "missing or unknown bearer token",
                     &counters.bad_token);
     }
+    if (!TakeRate(sensor->point)) {
+      res.set_header("Retry-After", "1");
+      return Refuse(
+          req, res, 429, sensor->point,
+          fmt::format("over {} requests per second", options.max_batches_per_second_per_sensor),
+          &counters.rate_limited);
+    }
+    if (JsonDepth(req.body) > kMaxStatusDepth) {
+      return Refuse(req, res, 400, sensor->point,
+                    fmt::format("bad status report: nested deeper than {}", kMaxStatusDepth),
+                    &counters.bad_batch);
+    }
     auto j = nlohmann::json::parse(req.body, nullptr, false);
     if (!j.is_object() || !j.contains("point") || !j["point"].is_string() ||
         !j.contains("status") || !j["status"].is_object()) {
@@ -348,6 +453,7 @@ struct CollectorServer::Impl {
   // body was read, 400 for a broken request, 404).
   void LogUnhandled(const httplib::Request& req, const httplib::Response& res) {
     Touch(req.remote_port, 0);
+    CloseIfRefusedEarly(req);
     if (logged_) {
       logged_ = false;
       return;
@@ -407,9 +513,11 @@ struct CollectorServer::Impl {
   }
 
   static thread_local bool logged_;
+  static thread_local bool close_after_answer_;  // set by Gate, read by the logger
 };
 
 thread_local bool CollectorServer::Impl::logged_ = false;
+thread_local bool CollectorServer::Impl::close_after_answer_ = false;
 
 namespace {
 
@@ -522,6 +630,8 @@ Result<std::unique_ptr<httplib::Server>> TlsServer(const CollectorOptions& optio
 // handler's exception.
 void CollectorServer::Impl::Route(httplib::Server& http) {
   Impl* raw = this;
+  http.set_pre_routing_handler(
+      [raw](const httplib::Request& req, httplib::Response& res) { return raw->Gate(req, res); });
   http.Post("/v1/batch", [raw](const httplib::Request& req, httplib::Response& res) {
     raw->Touch(req.remote_port, +1);
     raw->HandleBatch(req, res);

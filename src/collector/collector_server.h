@@ -38,6 +38,7 @@ struct CollectorOptions {
   std::string cert_file, key_file;  // PEM; both required unless allow_plain
   bool allow_plain = false;         // plain HTTP: only with a loopback host
   size_t max_batch_bytes = 16u << 20;
+  size_t max_status_bytes = 64u << 10;  // a status report's body
   size_t max_records = 1u << 20;
   int max_connections = 32;                       // worker threads = connections served at once
   double max_batches_per_second_per_sensor = 50;  // token bucket, burst = 2 s worth (>= 1)
@@ -53,6 +54,10 @@ struct CollectorCounters {
   std::atomic<uint64_t> bad_token{0}, wrong_point{0}, bad_batch{0}, too_large{0}, rate_limited{0},
       busy{0}, store_errors{0}, tls_failures{0}, slow_clients_cut{0};
   std::atomic<uint64_t> second_spools{0};  // batches from a second spool of a point (warned)
+  // Refused before any body was read (docs/collector.md, "Before a token"):
+  // a method or path we do not serve, a body without Content-Length or with
+  // a Transfer-Encoding or Content-Encoding.
+  std::atomic<uint64_t> bad_request_head{0};
 };
 
 class CollectorServer {
