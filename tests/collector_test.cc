@@ -143,6 +143,11 @@ class CollectorProcess {
       args.insert(args.end(),
                   {"--db", db_, "--listen", fmt::format("127.0.0.1:{}", port), "--cert-file",
                    pki_.cert, "--key-file", pki_.key, "--sensors", sensors_});
+      // The tests' records are of November 2026: whenever the tests run, they
+      // are not refused for their age unless a test sets the window itself.
+      if (std::find(extra_.begin(), extra_.end(), "--max-record-age-days") == extra_.end()) {
+        args.insert(args.end(), {"--max-record-age-days", "0"});
+      }
     }
     args.insert(args.end(), extra_.begin(), extra_.end());
     pid_ = fork();
@@ -665,6 +670,70 @@ TEST_F(CollectorTest, BodiesAreNotReadBeforeTheTokenIsChecked) {
   EXPECT_EQ(honest_failures.load(), 0);
   EXPECT_EQ(collector.Stop(), 0);
   ExpectStored(db, want);
+}
+
+// A record dated far from now is refused with its reason and stored nowhere:
+// 2099 (more than a day ahead), or 1990 (older than --max-record-age-days).
+TEST_F(CollectorTest, RecordsOutsideTheTimeWindowAreRefused) {
+  auto sensors = MakeSensors(1);
+  std::string db = dir_.File("c.db");
+  CollectorProcess collector(db, WriteSensorsFile(dir_, sensors), *pki_, dir_.File("log"),
+                             {"--max-record-age-days", "400"});
+  ASSERT_TRUE(collector.Start()) << collector.Log();
+  auto client = Client(collector, *pki_, sensors[0].token);
+  ASSERT_TRUE(client);
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  for (const auto& [name, seconds] : std::vector<std::pair<std::string, int64_t>>{
+           {"2099", int64_t{4070908800}}, {"1990", int64_t{631152000}}}) {
+    WireBatch b = MakeBatch(sensors[0], "time-" + name, 0, 10);
+    b.records[3].time_ns = seconds * kNanosPerSecond;
+    Status st = client->Send(b);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
+  }
+  EXPECT_TRUE(collector.WaitForLog("more than a day after the collector's clock"))
+      << collector.Log();
+  EXPECT_TRUE(collector.WaitForLog("more than 400 days before the collector's clock"))
+      << collector.Log();
+  // Today's records go in.
+  WireBatch ok{sensors[0].point, sensors[0].point + "/time/now", {}};
+  AccessRecord r;
+  r.time_ns = now_s * kNanosPerSecond;
+  r.source = IpAddress::FromV4(0x0A000001);
+  r.destination = IpAddress::FromV4(sensors[0].base.V4());
+  r.port_type = PortType::Tcp(22);
+  ok.records.push_back(r);
+  EXPECT_TRUE(client->Send(ok).ok());
+  EXPECT_EQ(collector.Stop(), 0);
+  CommandResult pts = RunCommand(fmt::format("{} points --json --db {}", Bin(), db));
+  ASSERT_EQ(pts.exit_code, 0) << pts.err;
+  auto points = nlohmann::json::parse(pts.out);
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0]["batches"].get<uint64_t>(), 1u);
+  EXPECT_EQ(points[0]["accesses"].get<uint64_t>(), 1u);
+}
+
+// TLS 1.3 only: a client that offers at most TLS 1.2 gets no connection.
+TEST_F(CollectorTest, OnlyTls13IsSpoken) {
+  auto sensors = MakeSensors(1);
+  CollectorProcess collector(dir_.File("c.db"), WriteSensorsFile(dir_, sensors), *pki_,
+                             dir_.File("log"));
+  ASSERT_TRUE(collector.Start()) << collector.Log();
+  for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_max_proto_version(ctx, version);
+    int fd = Connect(collector.port());
+    ASSERT_GE(fd, 0);
+    SSL* ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    EXPECT_EQ(SSL_connect(ssl) == 1, version == TLS1_3_VERSION) << version;
+    SSL_free(ssl);
+    close(fd);
+    SSL_CTX_free(ctx);
+  }
+  EXPECT_TRUE(collector.WaitForLog("refused TLS handshake")) << collector.Log();
+  EXPECT_EQ(collector.Stop(), 0);
 }
 
 // Over its rate a sensor gets 429 with Retry-After, logged, and its batch

@@ -145,6 +145,7 @@ TEST(SensorLoopback, FollowsRotatingLogThroughKillsOfSensorAndCollector) {
   TempDir dir;
   const std::string token = "sensor-lo-test-token";
   AppendFile(dir.File("token"), token + "\n");
+  ASSERT_EQ(::chmod(dir.File("token").c_str(), 0600), 0);
   CommandResult sha = RunCommand("printf %s '" + token + "' | sha256sum | cut -d' ' -f1");
   ASSERT_EQ(sha.exit_code, 0);
   std::string token_sha = sha.out.substr(0, 64);
@@ -159,7 +160,8 @@ TEST(SensorLoopback, FollowsRotatingLogThroughKillsOfSensorAndCollector) {
   auto start_collector = [&](const std::string& listen, int n) {
     auto p = std::make_unique<Process>(
         std::vector<std::string>{"collector", "--db", db, "--listen", listen, "--sensors",
-                                 dir.File("sensors.toml"), "--allow-plain"},
+                                 dir.File("sensors.toml"), "--allow-plain", "--max-record-age-days",
+                                 "0"},
         dir.File(fmt::format("collector{}.err", n)));
     return p;
   };
@@ -293,6 +295,7 @@ class SensorOnceTest : public ::testing::TestWithParam<std::string> {
     }
     const std::string token = "sensor-once-test-token";
     AppendFile(dir_.File("token"), token + "\n");
+    ASSERT_EQ(::chmod(dir_.File("token").c_str(), 0600), 0);
     CommandResult sha = RunCommand("printf %s '" + token + "' | sha256sum | cut -d' ' -f1");
     ASSERT_EQ(sha.exit_code, 0);
     AppendFile(dir_.File("sensors.toml"),
@@ -302,7 +305,8 @@ class SensorOnceTest : public ::testing::TestWithParam<std::string> {
     AppendFile(log_, "");
     collector_ = std::make_unique<Process>(
         std::vector<std::string>{"collector", "--db", db_, "--listen", "127.0.0.1:0", "--sensors",
-                                 dir_.File("sensors.toml"), "--allow-plain"},
+                                 dir_.File("sensors.toml"), "--allow-plain",
+                                 "--max-record-age-days", "0"},
         dir_.File("collector.err"));
     const std::string ready = "collector: listening on 127.0.0.1:";
     ASSERT_TRUE(PollUntil([&] {

@@ -150,6 +150,9 @@ CLI::App* AddCollector(CLI::App* app, CollectorArgs* a) {
       ->check(CLI::Range(1, 10000));
   cmd->add_option("--max-batches-per-second-per-sensor", a->max_batches_per_second_per_sensor,
                   "rate limit per sensor (429 beyond)");
+  cmd->add_option("--max-record-age-days", a->max_record_age_days,
+                  "refuse records older than this many days (default 400; 0: no bound)")
+      ->check(CLI::Range(0, 100000));
   cmd->add_option("--slow-request-seconds", a->slow_request_seconds,
                   "cut a connection without a complete request this long (default 15)");
   cmd->add_option("--queue-depth", a->queue_depth, "batches waiting for the store (503 beyond)");

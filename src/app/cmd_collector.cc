@@ -75,7 +75,7 @@ Status ApplyConfig(const std::string& path, CollectorArgs* args) {
   SCANSCOPE_RETURN_IF_ERROR(RejectUnknownTomlKeys(
       path, t, "the collector's settings",
       {"db", "listen", "cert_file", "key_file", "sensors", "allow_plain", "max_batch_bytes",
-       "max_connections", "max_batches_per_second_per_sensor"}));
+       "max_connections", "max_batches_per_second_per_sensor", "max_record_age_days"}));
   auto str = [&](const char* key, std::string* field) {
     if (field->empty()) {
       if (auto v = t[key].value<std::string>()) *field = *v;
@@ -89,6 +89,9 @@ Status ApplyConfig(const std::string& path, CollectorArgs* args) {
   if (!args->allow_plain) args->allow_plain = t["allow_plain"].value_or(false);
   if (args->max_batch_bytes == 0) args->max_batch_bytes = t["max_batch_bytes"].value_or(0);
   if (args->max_connections == 0) args->max_connections = t["max_connections"].value_or(0);
+  if (args->max_record_age_days < 0) {
+    args->max_record_age_days = t["max_record_age_days"].value_or(-1);
+  }
   if (args->max_batches_per_second_per_sensor == 0) {
     args->max_batches_per_second_per_sensor = t["max_batches_per_second_per_sensor"].value_or(0.0);
   }
@@ -122,6 +125,7 @@ int RunCollector(CollectorArgs args) {
   }
   if (args.slow_request_seconds > 0) options.slow_request_seconds = args.slow_request_seconds;
   if (args.queue_depth > 0) options.queue_depth = args.queue_depth;
+  if (args.max_record_age_days >= 0) options.max_record_age_days = args.max_record_age_days;
   auto sensors = LoadSensors(args.sensors);
   if (!sensors.ok()) return Fail(sensors.status().message(), 2);
 

@@ -5,9 +5,12 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -122,7 +125,18 @@ Status MergeConfig(const std::string& path, SensorArgs* a) {
   return Status::Ok();
 }
 
+// The token file, which only its owner may read: a token readable by group
+// or others is refused, with the command that fixes it.
 Result<std::string> ReadToken(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status::InvalidArgument(path + ": cannot read the token file: " + std::strerror(errno));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: the token file is readable by group or others (mode {:o}); fix: chmod 600 {}", path,
+        st.st_mode & 0777, path));
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) return Status::InvalidArgument(path + ": cannot read the token file");
   std::stringstream ss;
@@ -157,6 +171,14 @@ int RunSensor(const SensorArgs& flags) {
   }
   if (a.interface.empty() == a.netfilter_log.empty()) {
     return Fail("give exactly one of --interface IF or --netfilter-log FILE", 2);
+  }
+  // The point's name goes into every batch id ("<point>/<spool>/<n>") and
+  // log line: 1 to 255 printable bytes, no '/'.
+  if (a.point.size() > 255 || std::any_of(a.point.begin(), a.point.end(), [](char c) {
+        const auto b = static_cast<unsigned char>(c);
+        return b < 0x20 || b == 0x7f || c == '/';
+      })) {
+    return Fail("--point must be 1 to 255 printable bytes, without '/'", 2);
   }
 
   SensorOptions o;

@@ -99,6 +99,7 @@ struct CollectorArgs {
   double max_batches_per_second_per_sensor = 0;
   int slow_request_seconds = 0;
   size_t queue_depth = 0;
+  int max_record_age_days = -1;  // -1: the config's, else 400; 0: no bound
 };
 int RunCollector(CollectorArgs args);
 

@@ -21,6 +21,8 @@
 #include "collector/spool_watch.h"
 #include "common/clock.h"
 #include "common/hex.h"
+#include "common/host_port.h"
+#include "common/time_zone.h"
 #include "transport/wire_batch.h"
 
 namespace scanscope {
@@ -96,14 +98,6 @@ struct RateBucket {
   Clock::time_point last{};
   bool started = false;
 };
-
-bool IsLoopback(const std::string& host) {
-  if (host == "localhost") return true;
-  auto a = IpAddress::Parse(host);
-  if (!a) return false;
-  if (a->IsV4()) return (a->V4() >> 24) == 127;
-  return *a == *IpAddress::Parse("::1");
-}
 
 // Each connection's last sign of life, so that a client that trickles bytes
 // (slowloris) is cut after slow_request_seconds without a complete request.
@@ -318,6 +312,32 @@ struct CollectorServer::Impl {
     return httplib::Server::HandlerResponse::Unhandled;
   }
 
+  // Why a record is outside the window of times the collector takes (more
+  // than a day ahead of its clock, or older than max_record_age_days); ""
+  // when every record is inside. Such a record is not stored and makes no
+  // partition.
+  std::string OutOfTime(const std::vector<AccessRecord>& records) const {
+    constexpr int64_t kDayNs = int64_t{86400} * 1'000'000'000;
+    const int64_t now = NowNs();
+    const int64_t latest = now + kDayNs;
+    const int64_t earliest =
+        options.max_record_age_days > 0 ? now - options.max_record_age_days * kDayNs : INT64_MIN;
+    for (size_t i = 0; i < records.size(); ++i) {
+      const int64_t t = records[i].time_ns;
+      if (t > latest) {
+        return fmt::format("record {} is dated {}, more than a day after the collector's clock", i,
+                           FormatUtcTime(t));
+      }
+      if (t < earliest) {
+        return fmt::format(
+            "record {} is dated {}, more than {} days before the collector's clock "
+            "(--max-record-age-days)",
+            i, FormatUtcTime(t), options.max_record_age_days);
+      }
+    }
+    return "";
+  }
+
   void HandleBatch(const httplib::Request& req, httplib::Response& res) {
     const SensorCredential* sensor = Authenticate(req);
     if (sensor == nullptr) {
@@ -362,6 +382,10 @@ struct CollectorServer::Impl {
                         &counters.bad_batch);
         }
       }
+    }
+    if (std::string why = OutOfTime(batch->records); !why.empty()) {
+      return Refuse(req, res, 400, who, fmt::format("batch {}: {}", batch->batch_id, why),
+                    &counters.out_of_time);
     }
     const std::string batch_id = batch->batch_id;
     const size_t records = batch->records.size();
@@ -588,15 +612,15 @@ Status CheckSensors(const std::vector<SensorCredential>& sensors) {
   return Status::Ok();
 }
 
-// The TLS server with the certificate and key loaded (TLS 1.2 at least, no
+// The TLS server with the certificate and key loaded (TLS 1.3 only, no
 // compression); the context's info callback (TlsInfo) finds `app_data`.
 Result<std::unique_ptr<httplib::Server>> TlsServer(const CollectorOptions& options,
                                                    void* app_data) {
   std::string error;
   auto server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
-    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(&ctx,
-                        SSL_OP_NO_COMPRESSION | SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+    // Both ends are ours: TLS 1.3 only (no renegotiation, no legacy suites).
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_3_VERSION);
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
     if (SSL_CTX_use_certificate_chain_file(&ctx, options.cert_file.c_str()) != 1) {
       error = "cannot load certificate " + options.cert_file;
     } else if (SSL_CTX_use_PrivateKey_file(&ctx, options.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
@@ -679,7 +703,7 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::Create(
       return Status::InvalidArgument(
           "no TLS certificate and key given (plain HTTP needs --allow-plain, on loopback only)");
     }
-    if (!IsLoopback(options.host)) {
+    if (!IsLoopbackHost(options.host)) {
       return Status::InvalidArgument("plain HTTP is only allowed on a loopback address, not " +
                                      options.host);
     }

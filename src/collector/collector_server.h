@@ -46,6 +46,10 @@ struct CollectorOptions {
   int read_timeout_seconds = 5;                   // per read of a request (cpp-httplib)
   int write_timeout_seconds = 5;
   int slow_request_seconds = 15;  // a connection with no complete request this long is cut
+  // A record dated more than this many days before the collector's clock is
+  // refused (0: no backward bound, for a team backfilling old logs); one
+  // dated more than a day after it always is.
+  int max_record_age_days = 400;
 };
 
 // What the collector refused or accepted since start, by reason.
@@ -58,6 +62,7 @@ struct CollectorCounters {
   // a method or path we do not serve, a body without Content-Length or with
   // a Transfer-Encoding or Content-Encoding.
   std::atomic<uint64_t> bad_request_head{0};
+  std::atomic<uint64_t> out_of_time{0};  // batches with a record outside the time window
 };
 
 class CollectorServer {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/ip_address.h"
+
 namespace scanscope {
 
 Result<HostPort> ParseHostPort(std::string_view text, int default_port) {
@@ -48,6 +50,14 @@ Result<HostPort> ParseHostPort(std::string_view text, int default_port) {
   if (p > 65535) return bad("port above 65535");
   out.port = p;
   return out;
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost") return true;
+  auto a = IpAddress::Parse(host);
+  if (!a) return false;
+  if (a->IsV4()) return (a->V4() >> 24) == 127;
+  return *a == *IpAddress::Parse("::1");
 }
 
 }  // namespace scanscope

@@ -19,4 +19,7 @@ struct HostPort {
 // what is wrong with `text`.
 Result<HostPort> ParseHostPort(std::string_view text, int default_port = -1);
 
+// "localhost", 127.0.0.0/8 or ::1: where plain HTTP is allowed (tests).
+bool IsLoopbackHost(std::string_view host);
+
 }  // namespace scanscope

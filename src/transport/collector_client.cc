@@ -40,6 +40,10 @@ Status CheckUrl(const std::string& url, bool allow_plain) {
   if (!hp.ok()) {
     return Status::InvalidArgument("collector URL " + url + ": " + hp.status().message());
   }
+  if (url.rfind("http://", 0) == 0 && !IsLoopbackHost(hp->host)) {
+    return Status::InvalidArgument("collector URL " + url +
+                                   ": plain http is allowed only to a loopback collector");
+  }
   return Status::Ok();
 }
 
@@ -80,6 +84,10 @@ Result<std::unique_ptr<CollectorClient>> CollectorClient::Create(const ClientOpt
   if (tls) {
     impl->http->set_ca_cert_path(options.ca_file);
     impl->http->enable_server_certificate_verification(true);
+    // Both ends are ours: TLS 1.3 only (no renegotiation, no legacy suites).
+    if (SSL_CTX* ctx = impl->http->ssl_context(); ctx != nullptr) {
+      SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    }
   }
   impl->http->set_bearer_token_auth(options.token);
   impl->http->set_keep_alive(true);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <ctime>
@@ -171,7 +172,7 @@ std::unique_ptr<ScanscopeRig> ScanscopeRig::Create(const TestNetwork& net,
   for (int i = 0; i < net.sensor_count(); ++i) {
     std::string token = RandomToken();
     std::string token_file = d + "token-" + std::to_string(i + 1);
-    if (!WriteText(token_file, token + "\n")) {
+    if (!WriteText(token_file, token + "\n") || ::chmod(token_file.c_str(), 0600) != 0) {
       *error = "cannot write " + token_file;
       return nullptr;
     }
