@@ -18,10 +18,12 @@
 #include <thread>
 
 #include "collector/ingest_queue.h"
+#include "collector/refusal_log.h"
 #include "collector/spool_watch.h"
 #include "common/clock.h"
 #include "common/hex.h"
 #include "common/host_port.h"
+#include "common/log_safe.h"
 #include "common/time_zone.h"
 #include "transport/wire_batch.h"
 
@@ -173,6 +175,7 @@ struct CollectorServer::Impl {
   CollectorOptions options;
   CollectorCounters counters;
   SpoolWatch spools;
+  RefusalLog refusals;
   std::unique_ptr<httplib::Server> http;
   std::unique_ptr<IngestQueue> queue;
   int port = 0;
@@ -229,11 +232,25 @@ struct CollectorServer::Impl {
   void Refuse(const httplib::Request& req, httplib::Response& res, int status,
               const std::string& who, const std::string& reason, std::atomic<uint64_t>* counter) {
     if (counter != nullptr) counter->fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("collector: refused {} {} from {}:{} ({}): {} {}", req.method, req.path,
-                 req.remote_addr, req.remote_port, who, status, reason);
+    LogRefusal(req.remote_addr,
+               fmt::format("collector: refused {} {} from {}:{} ({}): {} {}", LogSafe(req.method),
+                           LogSafe(req.path), req.remote_addr, req.remote_port, LogSafe(who),
+                           status, LogSafe(reason, 1024)));
     res.status = status;
     res.set_content(nlohmann::json({{"error", reason}}).dump(), "application/json");
     logged_ = true;
+  }
+
+  // One refusal line, unless its source has had its share of lines lately
+  // (RefusalLog); the next line it gets says how many were left out.
+  void LogRefusal(const std::string& source, const std::string& line) {
+    RefusalLog::Decision d = refusals.Refused(source, NowNs());
+    if (!d.log) return;
+    if (d.suppressed > 0) {
+      spdlog::warn("collector: {} refusal line(s) from {} left out (over {} in {} s)", d.suppressed,
+                   source, RefusalLog::kLinesPerWindow, RefusalLog::kWindowNs / 1'000'000'000);
+    }
+    spdlog::warn("{}", line);
   }
 
   void Touch(int remote_port, int handler_delta) {
@@ -486,13 +503,14 @@ struct CollectorServer::Impl {
       counters.too_large.fetch_add(1, std::memory_order_relaxed);
     else
       counters.bad_batch.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("collector: refused {} {} from {}:{}: {} {}", req.method, req.path,
-                 req.remote_addr, req.remote_port, res.status,
-                 res.status == 413
-                     ? "request body over the limit of " + std::to_string(options.max_batch_bytes) +
-                           " bytes (or a form-encoded body over 8 KiB: send "
-                           "application/octet-stream)"
-                     : "bad request");
+    LogRefusal(req.remote_addr,
+               fmt::format("collector: refused {} {} from {}:{}: {} {}", LogSafe(req.method),
+                           LogSafe(req.path), req.remote_addr, req.remote_port, res.status,
+                           res.status == 413 ? "request body over the limit of " +
+                                                   std::to_string(options.max_batch_bytes) +
+                                                   " bytes (or a form-encoded body over 8 KiB: "
+                                                   "send application/octet-stream)"
+                                             : "bad request"));
   }
 
   // Cuts connections that went slow_request_seconds without a complete
