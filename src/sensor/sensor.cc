@@ -204,6 +204,7 @@ std::string StatusJson(const SensorOptions& options, const std::string& spool_id
   j["shipped_batches"] = sh.shipped_batches;
   j["shipped_records"] = sh.shipped_records;
   j["ship_failures"] = sh.ship_failures;
+  j["rejected_batches"] = sh.rejected_batches;
   j["counters"] = NamedCounters(c);
   return j.dump();
 }

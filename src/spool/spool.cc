@@ -411,6 +411,24 @@ Status Spool::Remove(uint64_t seq) {
   return Status::Ok();
 }
 
+Status Spool::SetAside(uint64_t seq) {
+  std::lock_guard lock(mu_);
+  auto it = std::find(sealed_.begin(), sealed_.end(), seq);
+  if (it == sealed_.end())
+    return Status::NotFound(fmt::format("spool: no sealed segment {:016x}", seq));
+  const std::string rejected = options_.dir + "/rejected";
+  if (::mkdir(rejected.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir " + rejected);
+  const std::string from = PathOf(seq, true);
+  const std::string to = rejected + from.substr(from.rfind('/'));
+  if (::rename(from.c_str(), to.c_str()) != 0) return Errno("rename " + from);
+  if (options_.sync) SCANSCOPE_RETURN_IF_ERROR(FsyncPath(options_.dir, true));
+  size_t i = static_cast<size_t>(it - sealed_.begin());
+  sealed_total_ -= sealed_bytes_[i];
+  sealed_.erase(it);
+  sealed_bytes_.erase(sealed_bytes_.begin() + static_cast<ptrdiff_t>(i));
+  return Status::Ok();
+}
+
 SpoolStats Spool::stats() const {
   std::lock_guard lock(mu_);
   SpoolStats s;

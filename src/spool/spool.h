@@ -111,9 +111,12 @@ class Spool {
   Result<SegmentContents> Read(uint64_t seq);
   // Deletes a sealed segment (after the collector acknowledged it).
   Status Remove(uint64_t seq);
+  // Moves sealed segment `seq` into <dir>/rejected/ (made when missing): it
+  // is no longer shipped, and kept for an operator to look at.
+  Status SetAside(uint64_t seq);
+  const std::string& dir() const { return options_.dir; }
 
   SpoolStats stats() const;
-  const std::string& dir() const { return options_.dir; }
 
  private:
   explicit Spool(SpoolOptions options);
