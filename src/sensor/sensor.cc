@@ -22,6 +22,7 @@
 #include "classify/classifier.h"
 #include "classify/counter_names.h"
 #include "common/clock.h"
+#include "common/log_safe.h"
 #include "decode/decoder.h"
 #include "sensor/live_capture.h"
 #include "sensor/log_follower.h"
@@ -71,25 +72,6 @@ Status DropPrivileges(const std::string& user, uid_t uid, gid_t gid) {
   if (::setgid(gid) != 0) return Status::IoError(std::string("setgid: ") + std::strerror(errno));
   if (::setuid(uid) != 0) return Status::IoError(std::string("setuid: ") + std::strerror(errno));
   if (uid != 0 && ::setuid(0) == 0) return Status::Internal("could regain root after dropping it");
-  return Status::Ok();
-}
-
-// Makes the spool directory and its files the user's, so the sensor can
-// keep writing it after dropping root.
-Status ChownSpool(const std::string& dir, uid_t uid, gid_t gid) {
-  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
-    return Status::IoError(dir + ": " + std::strerror(errno));
-  }
-  if (::chown(dir.c_str(), uid, gid) != 0)
-    return Status::IoError(dir + ": " + std::strerror(errno));
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return Status::IoError(dir + ": " + std::strerror(errno));
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    (void)::chown(fmt::format("{}/{}", dir, name).c_str(), uid, gid);
-  }
-  ::closedir(d);
   return Status::Ok();
 }
 
@@ -215,7 +197,14 @@ Result<std::optional<std::pair<uid_t, gid_t>>> PrepareUser(const SensorOptions& 
   if (options.user.empty()) return std::optional<std::pair<uid_t, gid_t>>();
   passwd* pw = ::getpwnam(options.user.c_str());
   if (pw == nullptr) return Status::InvalidArgument("sensor: no such user '" + options.user + "'");
-  SCANSCOPE_RETURN_IF_ERROR(ChownSpool(options.spool_dir, pw->pw_uid, pw->pw_gid));
+  std::vector<std::string> refused;
+  SCANSCOPE_RETURN_IF_ERROR(GiveSpoolTo(options.spool_dir, pw->pw_uid, pw->pw_gid, &refused));
+  for (const std::string& path : refused) {
+    spdlog::warn(
+        "sensor: {} is not the spool's (a link, or not a file): left alone, not given "
+        "to user {}",
+        LogSafe(path), options.user);
+  }
   return std::optional<std::pair<uid_t, gid_t>>(std::pair{pw->pw_uid, pw->pw_gid});
 }
 

@@ -439,4 +439,40 @@ SpoolStats Spool::stats() const {
   return s;
 }
 
+Status GiveSpoolTo(const std::string& dir, uid_t uid, gid_t gid,
+                   std::vector<std::string>* refused) {
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return Errno(dir);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Errno(dir + " (the spool must be a directory, not a link)");
+  if (::fchown(fd, uid, gid) != 0) {
+    Status st = Errno("chown " + dir);
+    ::close(fd);
+    return st;
+  }
+  DIR* d = ::fdopendir(::dup(fd));
+  if (d == nullptr) {
+    Status st = Errno(dir);
+    ::close(fd);
+    return st;
+  }
+  Status result;
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st {};
+    if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    const bool ours = S_ISREG(st.st_mode) || (S_ISDIR(st.st_mode) && name == "rejected");
+    if (!ours) {
+      if (refused != nullptr) refused->push_back(dir + "/" + name);
+      continue;
+    }
+    if (::fchownat(fd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0 && result.ok()) {
+      result = Errno("chown " + dir + "/" + name);
+    }
+  }
+  ::closedir(d);
+  ::close(fd);
+  return result;
+}
+
 }  // namespace scanscope

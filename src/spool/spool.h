@@ -25,6 +25,8 @@
 // is shipped first. Thread-safe: the capture thread appends and seals while
 // the shipper thread lists, reads and removes.
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -77,6 +79,13 @@ struct SegmentContents {
   uint64_t corrupt_blocks = 0;  // skipped (already added to the spool's counters)
   uint64_t corrupt_bytes = 0;
 };
+
+// Makes the spool directory `dir` (created if missing) and what the spool
+// keeps in it owned by uid:gid, for a sensor that drops root: the directory,
+// its regular files and its rejected/ folder. Symbolic links are never
+// followed: a link at `dir` fails, a link inside is left alone and named in
+// *refused, so that nothing outside the spool changes owner.
+Status GiveSpoolTo(const std::string& dir, uid_t uid, gid_t gid, std::vector<std::string>* refused);
 
 class Spool {
  public:
