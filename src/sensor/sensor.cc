@@ -3,10 +3,13 @@
 #include <dirent.h>
 #include <fmt/format.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <pwd.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -189,6 +192,19 @@ std::string StatusJson(const SensorOptions& options, const std::string& spool_id
   j["rejected_batches"] = sh.rejected_batches;
   j["counters"] = NamedCounters(c);
   return j.dump();
+}
+
+// Gives up every capability (effective, permitted, inheritable, ambient):
+// called once the capture is open, which is all they were for, whether the
+// sensor started as root or with capabilities from systemd.
+Status DropCapabilities() {
+  (void)::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);  // EINVAL before Linux 4.3
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capset, &header, data) != 0) {
+    return Status::IoError(std::string("capset: ") + std::strerror(errno));
+  }
+  return Status::Ok();
 }
 
 // The user to become: its uid and gid, the spool made theirs while still
@@ -455,6 +471,7 @@ Status RunSensorUntil(const SensorOptions& options, BatchSender* sender,
     SCANSCOPE_RETURN_IF_ERROR(DropPrivileges(options.user, uid, gid));
     spdlog::info("sensor: running as user {} (uid {}, gid {})", options.user, uid, gid);
   }
+  SCANSCOPE_RETURN_IF_ERROR(DropCapabilities());
   auto spool = OpenSpool(options);
   if (!spool.ok()) return spool.status();
   SensorRun run(options, spool->get(), sender, started_ns);
