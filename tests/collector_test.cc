@@ -759,6 +759,31 @@ TEST_F(CollectorTest, ConnectionsPerSourceAreCapped) {
   EXPECT_EQ(collector.Stop(), 0);
 }
 
+// Only a request that succeeds extends a connection's life: a sensor that
+// keeps one connection busy with batches that are refused (400) is cut
+// after --slow-request-seconds, as a slow client is.
+TEST_F(CollectorTest, OnlySuccessKeepsAConnection) {
+  auto sensors = MakeSensors(1);
+  CollectorProcess collector(dir_.File("c.db"), WriteSensorsFile(dir_, sensors), *pki_,
+                             dir_.File("log"), {"--slow-request-seconds", "2"});
+  ASSERT_TRUE(collector.Start()) << collector.Log();
+  httplib::Client http(collector.url());
+  http.set_ca_cert_path(pki_->ca);
+  http.enable_server_certificate_verification(true);
+  http.set_bearer_token_auth(sensors[0].token);
+  http.set_keep_alive(true);
+  for (int i = 0; i < 12; ++i) {
+    auto res = http.Post("/v1/batch", "not a batch", "application/octet-stream");
+    if (res) {
+      EXPECT_EQ(res->status, 400);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  }
+  // Cut while it was still sending (every 0.4 s), not after it went idle.
+  EXPECT_GE(Count(collector.Log(), "cut slow connection"), 1u) << collector.Log();
+  EXPECT_EQ(collector.Stop(), 0);
+}
+
 // TLS 1.3 only: a client that offers at most TLS 1.2 gets no connection.
 TEST_F(CollectorTest, OnlyTls13IsSpoken) {
   auto sensors = MakeSensors(1);

@@ -262,11 +262,14 @@ struct CollectorServer::Impl {
     spdlog::warn("{}", line);
   }
 
-  void Touch(int remote_port, int handler_delta) {
+  // Counts the connection in or out of a handler; `succeeded`: a request
+  // was answered 200, the only thing that extends a connection's life (a
+  // client that keeps sending requests that fail is cut like a slow one).
+  void Touch(int remote_port, int handler_delta, bool succeeded = false) {
     std::lock_guard<std::mutex> lock(watch.mu);
     auto it = watch.by_port.find(remote_port);
     if (it == watch.by_port.end()) return;
-    it->second.last = Clock::now();
+    if (succeeded) it->second.last = Clock::now();
     it->second.in_handler += handler_delta;
   }
 
@@ -502,7 +505,7 @@ struct CollectorServer::Impl {
   // Logs what cpp-httplib answered without our handlers (413 before the
   // body was read, 400 for a broken request, 404).
   void LogUnhandled(const httplib::Request& req, const httplib::Response& res) {
-    Touch(req.remote_port, 0);
+    Touch(req.remote_port, 0, res.status == 200);
     CloseIfRefusedEarly(req);
     if (logged_) {
       logged_ = false;
