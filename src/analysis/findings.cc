@@ -293,6 +293,8 @@ std::optional<Finding> DetectNew(const PortDays& p, const MonthScale& scale,
 // Days well above the baseline, by accesses or by sources: a robust z of
 // z_day or more, or a one-sided CUSUM of z (Page 1954; Lucas 1985 for
 // counts) at cusum_h for slow rises, and an excess over the day floors.
+// Judged on every day, blind or not: a blind point only takes accesses
+// away, so what rose above the baseline rose.
 struct UpDays {
   std::vector<bool> up;          // accesses or sources up
   std::vector<bool> sources_up;  // sources up
@@ -308,7 +310,6 @@ UpDays FlagUpDays(const PortDays& p, const MonthScale& scale, const FindingOptio
   UpDays u{std::vector<bool>(m, false), std::vector<bool>(m, false), std::vector<double>(m, 0)};
   double cusum_a = 0, cusum_s = 0;
   for (size_t d = 0; d < m; ++d) {
-    if (p.Blind(static_cast<int>(d)) >= o.blind_share) continue;  // not judged
     double ea = static_cast<double>(p.month[d].accesses) - p.accesses.median;
     double es = static_cast<double>(p.month[d].sources) - p.sources.median;
     double za = ea / p.accesses.sigma, zs = es / p.sources.sigma;
@@ -425,7 +426,6 @@ void DetectSurges(const PortDays& p, const MonthScale& scale, int points, const 
 std::vector<bool> HotDays(const PortDays& p, const MonthScale& scale, const FindingOptions& o) {
   std::vector<bool> hot(static_cast<size_t>(p.days()), false);
   for (int d = 0; d < p.days(); ++d) {
-    if (p.Blind(d) >= o.blind_share) continue;  // not judged
     double top = static_cast<double>(p.Day(d).top_source_accesses);
     double rise = static_cast<double>(p.Day(d).accesses) - p.accesses.median;
     hot[static_cast<size_t>(d)] = top >= o.concentration_top * std::max(p.usual_top, 1.0) &&

@@ -159,8 +159,9 @@ struct FindingOptions {
   // Coverage: a port's blind share of a day is the share of its accesses
   // carried by the points not observed that day. A history day with any
   // blind share stays out of the baseline; a month day with blind_share or
-  // more stays out of detection; below it, a fall is judged against the
+  // more is never a down day; below it, a fall is judged against the
   // baseline x (1 - blind share): what the watching points would have seen.
+  // Rises are judged on every day: a blind point only takes accesses away.
   double blind_share = 0.5;
 
   // Evidence and paragraphs.
