@@ -15,6 +15,7 @@
 #include "analysis/coverage_days.h"
 #include "analysis/findings.h"
 #include "analysis/findings_english.h"
+#include "store/memory_store.h"
 
 namespace scanscope {
 namespace {
@@ -235,6 +236,58 @@ TEST(FindingsCoverage, FullCoverageChangesNothing) {
     EXPECT_EQ(a[i].excess_accesses, b[i].excess_accesses);
   }
   EXPECT_TRUE(CoverageNotices(with).empty());
+}
+
+// From a store: point-a's records stop on 1-19 March and so does its
+// recorded coverage; point-b's coverage was never recorded (watching).
+TEST(FindingsCoverage, BuildFindingInputLoadsCoverage) {
+  auto store = NewMemoryStore({TimeZone::Utc()});
+  const int32_t gap_from = kMarch.first_day, gap_to = kMarch.first_day + 18;
+  std::map<std::string, int> sources = {{"point-a", 40}, {"point-b", 8}};
+  int batch = 0;
+  for (const auto& [point, count] : sources) {
+    MonitoringPoint p;
+    p.name = point;
+    ASSERT_TRUE(store->PutPoint(p).ok());
+    std::vector<AccessRecord> records;
+    for (int32_t day = First(); day <= Last(); ++day) {
+      if (point == "point-a" && day >= gap_from && day <= gap_to) continue;
+      for (int s = 0; s < count; ++s) {
+        AccessRecord r;
+        r.time_ns = int64_t{day} * kNanosPerDay + (3600 + s) * kNanosPerSecond;
+        r.source = IpAddress::FromV4(0x0A000000u + static_cast<uint32_t>(s));
+        r.destination = IpAddress::FromV4(0xC0000201u);
+        r.port_type = PortType::Tcp(445);
+        records.push_back(r);
+      }
+    }
+    auto writer = store->BeginIngest({"batch-" + std::to_string(batch++), point, "test"});
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Add(records).ok());
+    ASSERT_TRUE((*writer)->Commit("{}").ok());
+  }
+  const int64_t day_ns = kNanosPerDay;
+  ASSERT_TRUE(store
+                  ->AddCoverage({{"point-a", CoverageKind::kAdded, First() * day_ns,
+                                  gap_from * day_ns, "operator", 0},
+                                 {"point-a", CoverageKind::kAdded, (gap_to + 1) * day_ns,
+                                  (Last() + 1) * day_ns, "operator", 0}})
+                  .ok());
+  auto input = BuildFindingInput(*store, kMarch, TimeZone::Utc());
+  ASSERT_TRUE(input.ok());
+  ASSERT_EQ(input->coverage.size(), 1u);
+  EXPECT_EQ(input->coverage[0].point, "point-a");
+  for (int32_t day = First(); day <= Last(); ++day) {
+    EXPECT_EQ(input->coverage[0].observed[static_cast<size_t>(day - First())],
+              day < gap_from || day > gap_to);
+  }
+  ASSERT_EQ(input->ports.size(), 1u);
+  ASSERT_EQ(input->ports[0].point_shares.size(), 1u);
+  EXPECT_DOUBLE_EQ(input->ports[0].point_shares[0], 40.0 / 48.0);
+  EXPECT_TRUE(DetectFindings(*input).empty());
+  const std::vector<CoverageNotice> notices = CoverageNotices(*input);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].days(), gap_to - gap_from + 1);
 }
 
 }  // namespace
