@@ -367,6 +367,7 @@ class SeriesBuilder {
   SeriesBuilder(Rng& rng, const Background& b, std::vector<Event>* events, const Outages& outages)
       : rng_(rng), b_(b), events_(*events), outages_(outages), span_(kHistoryDays + b.month.days) {
     history_at_.assign(b.mix.size() * kPoints, 0);
+    full_top_.assign(b.mix.size() * static_cast<size_t>(span_), 0);
     series_.resize(b.mix.size());
     for (size_t k = 0; k < b.mix.size(); ++k) {
       series_[k].port = b.mix[k].port;
@@ -415,9 +416,17 @@ class SeriesBuilder {
   int MonthDay() const { return day_ - kHistoryDays; }  // negative in the history
 
   // What the point saw of what came: its watched share of the day, rounded
-  // down (no random draw, so that a month with outages has the same draws).
+  // down. The largest row's id is drawn as in the month fully watched (on
+  // the unscaled rows), so that a month with outages has the same draws.
   void Add(size_t port, int point, uint64_t accesses, uint64_t sources, uint64_t top,
            uint64_t id = 0) {
+    DayCell& c = series_[port].days[static_cast<size_t>(day_)];
+    uint64_t& full_top = full_top_[port * static_cast<size_t>(span_) + static_cast<size_t>(day_)];
+    const bool drawn = top > full_top;
+    if (drawn) {
+      full_top = top;
+      id = id ? id : (rng_.Next() | 1);
+    }
     const double watched = outages_.At(day_, point);
     if (watched < 1) {
       accesses = static_cast<uint64_t>(static_cast<double>(accesses) * watched);
@@ -428,12 +437,11 @@ class SeriesBuilder {
     if (day_ < kHistoryDays && watched >= kObservedDayShare) {
       history_at_[port * kPoints + static_cast<size_t>(point)] += static_cast<double>(accesses);
     }
-    DayCell& c = series_[port].days[static_cast<size_t>(day_)];
     c.accesses += accesses;
     c.sources += sources;
     if (top > c.top_source_accesses) {
       c.top_source_accesses = top;
-      c.top_source_id = id ? id : (rng_.Next() | 1);
+      c.top_source_id = id ? id : (port * 1'000'003 + static_cast<uint64_t>(day_)) * 2 + 1;
     }
     point_accesses_[port * kPoints + static_cast<size_t>(point)] += accesses;
   }
@@ -535,6 +543,7 @@ class SeriesBuilder {
   int day_ = 0;                           // the series day being built
   std::vector<uint64_t> point_accesses_;  // [port * kPoints + point], that day
   std::vector<double> history_at_;        // [port * kPoints + point], observed history days
+  std::vector<uint64_t> full_top_;        // [port * span + day]: the largest unscaled row
 };
 
 // The detector's input: the ports with any access, and the month's totals.
@@ -906,6 +915,21 @@ void RunOutages(uint64_t seed, int event_count, const MonthCase& watched,
   Score(mc, FromFindings(with), true, &r->with);
   Score(mc, FromFindings(without), true, &r->without);
   r->caused_with += CausedByOutage(with, watched_found);
+  if (g_verbose) {
+    for (const Finding& x : with) {
+      if (CausedByOutage({x}, watched_found)) {
+        fmt::print(stderr, "caused {} {} {}..{} score {:.1f}\n", FindingKindName(x.kind),
+                   x.port.ToString(), x.first_day - mc.input.month.first_day,
+                   x.last_day - mc.input.month.first_day, x.score);
+        for (const PointObserved& c : mc.input.coverage) {
+          fmt::print(stderr, "  {}:", c.point);
+          for (int d = 0; d < (int)c.observed.size(); ++d)
+            if (!c.observed[(size_t)d]) fmt::print(stderr, " {}", d - kHistoryDays);
+          fmt::print(stderr, "\n");
+        }
+      }
+    }
+  }
   r->caused_without += CausedByOutage(without, watched_found);
   ++r->months;
 }

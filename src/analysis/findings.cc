@@ -69,6 +69,28 @@ std::vector<Run> Runs(const std::vector<bool>& flagged, int gap_days) {
   return runs;
 }
 
+// Each series day's blind share of one port (`point_shares`: its points'
+// shares; empty: the input's, of all ports): the shares of its accesses
+// carried by the points not observed that day. Empty without coverage.
+std::vector<double> BlindShares(const FindingInput& input,
+                                const std::vector<double>& point_shares) {
+  if (input.coverage.empty()) return {};
+  const size_t n = input.coverage.size();
+  std::vector<double> shares = point_shares.empty() ? input.point_shares : point_shares;
+  if (shares.size() != n) {
+    shares.assign(
+        n, 1.0 / static_cast<double>(std::max<size_t>(n, static_cast<size_t>(input.points))));
+  }
+  std::vector<double> blind(static_cast<size_t>(input.history_days + input.month.days), 0);
+  for (size_t k = 0; k < n; ++k) {
+    const std::vector<bool>& observed = input.coverage[k].observed;
+    for (size_t i = 0; i < blind.size() && i < observed.size(); ++i) {
+      if (!observed[i]) blind[i] = std::min(1.0, blind[i] + shares[k]);
+    }
+  }
+  return blind;
+}
+
 // The month as a whole: what every size is a fraction of.
 struct MonthScale {
   double accesses = 1;       // F: the month's accesses, all port types (at least 1)
@@ -81,6 +103,18 @@ MonthScale ScaleOf(const FindingInput& input, const FindingOptions& o) {
   MonthScale s;
   s.accesses = static_cast<double>(std::max<uint64_t>(input.month_accesses, 1));
   s.sources = static_cast<double>(std::max<uint64_t>(input.month_sources, 1));
+  if (!input.coverage.empty()) {
+    // What the points would have seen watching every day: F and F_S over
+    // the month's watched share (all ports' blind shares).
+    const std::vector<double> blind = BlindShares(input, {});
+    double watched = 0;
+    for (int d = 0; d < input.month.days; ++d) {
+      watched += 1.0 - blind[static_cast<size_t>(input.history_days + d)];
+    }
+    const double scale = watched > 0 ? input.month.days / watched : 1.0;
+    s.accesses *= scale;
+    s.sources *= scale;
+  }
   s.average_day = s.accesses / input.month.days;
   s.has_history = input.history_days_with_data >= o.min_history_days;
   return s;
@@ -111,27 +145,6 @@ struct PortDays {
     return month_blind.empty() ? 0 : month_blind[static_cast<size_t>(d)];
   }
 };
-
-// Each series day's blind share of one port: the shares of its accesses
-// carried by the points not observed that day. Empty without coverage.
-std::vector<double> BlindShares(const FindingInput& input, const PortSeries& series) {
-  if (input.coverage.empty()) return {};
-  const size_t n = input.coverage.size();
-  std::vector<double> shares =
-      series.point_shares.empty() ? input.point_shares : series.point_shares;
-  if (shares.size() != n) {
-    shares.assign(
-        n, 1.0 / static_cast<double>(std::max<size_t>(n, static_cast<size_t>(input.points))));
-  }
-  std::vector<double> blind(series.days.size(), 0);
-  for (size_t k = 0; k < n; ++k) {
-    const std::vector<bool>& observed = input.coverage[k].observed;
-    for (size_t i = 0; i < blind.size() && i < observed.size(); ++i) {
-      if (!observed[i]) blind[i] = std::min(1.0, blind[i] + shares[k]);
-    }
-  }
-  return blind;
-}
 
 // The baseline window of one port, newest first: the last baseline_days
 // history days with data and no blind share, or without enough of them the
@@ -192,7 +205,7 @@ PortDays GatherPort(const FindingInput& input, const PortSeries& series, bool ha
   p.port = series.port;
   p.month = std::span<const DayCell>(series.days).subspan(h);
   p.first_day = input.month.first_day;
-  const std::vector<double> blind = BlindShares(input, series);
+  const std::vector<double> blind = BlindShares(input, series.point_shares);
   if (!blind.empty()) p.month_blind.assign(blind.begin() + static_cast<ptrdiff_t>(h), blind.end());
   std::vector<double> window_a, window_s;
   p.has_history = BaselineWindow(input, series, blind, has_history, o, &window_a, &window_s);
@@ -200,12 +213,15 @@ PortDays GatherPort(const FindingInput& input, const PortSeries& series, bool ha
   p.sources = RobustBaseline(window_s);
   p.recovery_level = RecoveryLevel(window_a, p.accesses.median, p.has_history, o);
   for (size_t i = 0; i < h; ++i) p.history_accesses += static_cast<double>(series.days[i].accesses);
-  std::vector<double> tops;
-  for (const DayCell& c : p.month) {
-    p.month_accesses += static_cast<double>(c.accesses);
-    tops.push_back(static_cast<double>(c.top_source_accesses));
+  // The usual largest row: on the days no point of the port was blind (a
+  // blind point lowers the day's largest row), else on every day.
+  std::vector<double> tops, seen_tops;
+  for (int d = 0; d < p.days(); ++d) {
+    p.month_accesses += static_cast<double>(p.Day(d).accesses);
+    tops.push_back(static_cast<double>(p.Day(d).top_source_accesses));
+    if (p.Blind(d) == 0) seen_tops.push_back(tops.back());
   }
-  p.usual_top = Median(tops);
+  p.usual_top = Median(seen_tops.empty() ? tops : seen_tops);
   return p;
 }
 
