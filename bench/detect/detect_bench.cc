@@ -915,21 +915,6 @@ void RunOutages(uint64_t seed, int event_count, const MonthCase& watched,
   Score(mc, FromFindings(with), true, &r->with);
   Score(mc, FromFindings(without), true, &r->without);
   r->caused_with += CausedByOutage(with, watched_found);
-  if (g_verbose) {
-    for (const Finding& x : with) {
-      if (CausedByOutage({x}, watched_found)) {
-        fmt::print(stderr, "caused {} {} {}..{} score {:.1f}\n", FindingKindName(x.kind),
-                   x.port.ToString(), x.first_day - mc.input.month.first_day,
-                   x.last_day - mc.input.month.first_day, x.score);
-        for (const PointObserved& c : mc.input.coverage) {
-          fmt::print(stderr, "  {}:", c.point);
-          for (int d = 0; d < (int)c.observed.size(); ++d)
-            if (!c.observed[(size_t)d]) fmt::print(stderr, " {}", d - kHistoryDays);
-          fmt::print(stderr, "\n");
-        }
-      }
-    }
-  }
   r->caused_without += CausedByOutage(without, watched_found);
   ++r->months;
 }
