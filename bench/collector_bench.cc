@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
     execl(bin.c_str(), bin.c_str(), "collector", "--db", db.c_str(), "--listen", "127.0.0.1:0",
           "--cert-file", (dir + "/server.pem").c_str(), "--key-file", (dir + "/server.key").c_str(),
           "--sensors", (dir + "/sensors.toml").c_str(), "--max-batches-per-second-per-sensor",
-          "100000", "--max-record-age-days", "0", nullptr);
+          "100000", "--max-record-age-days", "0", "--max-connections-per-source", "1000", nullptr);
     _exit(127);
   }
   int port = 0;

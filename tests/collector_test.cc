@@ -148,6 +148,10 @@ class CollectorProcess {
       if (std::find(extra_.begin(), extra_.end(), "--max-record-age-days") == extra_.end()) {
         args.insert(args.end(), {"--max-record-age-days", "0"});
       }
+      // Every test client is 127.0.0.1: the per-source cap is a test's own.
+      if (std::find(extra_.begin(), extra_.end(), "--max-connections-per-source") == extra_.end()) {
+        args.insert(args.end(), {"--max-connections-per-source", "64"});
+      }
     }
     args.insert(args.end(), extra_.begin(), extra_.end());
     pid_ = fork();
@@ -602,8 +606,11 @@ int RawRequest(int port, const std::string& head, uint64_t body_bytes) {
 TEST_F(CollectorTest, BodiesAreNotReadBeforeTheTokenIsChecked) {
   auto sensors = MakeSensors(2);
   std::string db = dir_.File("c.db");
-  CollectorProcess collector(db, WriteSensorsFile(dir_, sensors), *pki_, dir_.File("log"),
-                             {"--max-connections", "24"});
+  // All from 127.0.0.1: the honest sensor's rate is not limited here, so
+  // that the 19 refusal lines fit in one source's share (20 per 10 s).
+  CollectorProcess collector(
+      db, WriteSensorsFile(dir_, sensors), *pki_, dir_.File("log"),
+      {"--max-connections", "24", "--max-batches-per-second-per-sensor", "100000"});
   ASSERT_TRUE(collector.Start()) << collector.Log();
   Expected want;
   std::atomic<bool> attacks_done{false};
@@ -712,6 +719,44 @@ TEST_F(CollectorTest, RecordsOutsideTheTimeWindowAreRefused) {
   ASSERT_EQ(points.size(), 1u);
   EXPECT_EQ(points[0]["batches"].get<uint64_t>(), 1u);
   EXPECT_EQ(points[0]["accesses"].get<uint64_t>(), 1u);
+}
+
+// At most --max-connections-per-source TLS connections from one address: a
+// third one from 127.0.0.1 is cut at its handshake, logged, while the two
+// still work; once one goes, a new one is served.
+TEST_F(CollectorTest, ConnectionsPerSourceAreCapped) {
+  auto sensors = MakeSensors(1);
+  CollectorProcess collector(dir_.File("c.db"), WriteSensorsFile(dir_, sensors), *pki_,
+                             dir_.File("log"), {"--max-connections-per-source", "2"});
+  ASSERT_TRUE(collector.Start()) << collector.Log();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  auto open = [&](SSL** out) {
+    int fd = Connect(collector.port());
+    SSL* ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    *out = ssl;
+    return SSL_connect(ssl) == 1 ? fd : -fd;
+  };
+  SSL *a = nullptr, *b = nullptr, *c = nullptr, *d = nullptr;
+  int fa = open(&a), fb = open(&b);
+  EXPECT_GT(fa, 0);
+  EXPECT_GT(fb, 0);
+  int fc = open(&c);
+  // The third: cut during or right after its handshake; nothing is served.
+  char byte;
+  EXPECT_TRUE(fc < 0 || SSL_read(c, &byte, 1) <= 0);
+  EXPECT_TRUE(collector.WaitForLog("over 2 connections from one address")) << collector.Log();
+  SSL_free(a);
+  close(fa);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  int fd4 = open(&d);
+  EXPECT_GT(fd4, 0) << collector.Log();
+  for (auto [ssl, fd] : {std::pair{b, fb}, std::pair{c, fc}, std::pair{d, fd4}}) {
+    SSL_free(ssl);
+    close(std::abs(fd));
+  }
+  SSL_CTX_free(ctx);
+  EXPECT_EQ(collector.Stop(), 0);
 }
 
 // TLS 1.3 only: a client that offers at most TLS 1.2 gets no connection.

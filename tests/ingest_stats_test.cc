@@ -635,7 +635,7 @@ TEST_F(IngestStatsTest, FiguresMatchAnIndependentCountInEveryZone) {
     for (const auto& [k, v] : ordered.items()) keys.push_back(k);
     EXPECT_EQ(keys, (std::vector<std::string>{"month", "timezone", "points", "days", "accesses",
                                               "sources", "per_point_per_day", "by_port", "by_day",
-                                              "by_point"}));
+                                              "by_point", "coverage"}));
   }
 
   // Ingesting the same bytes again, even under another name, changes nothing.

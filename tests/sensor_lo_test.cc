@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -72,7 +73,9 @@ bool PollUntil(F done, std::chrono::seconds limit = std::chrono::seconds(30)) {
 // (SIGKILL) and reaped when the object goes, also when the test fails.
 class Process {
  public:
-  Process(const std::vector<std::string>& args, const std::string& stderr_path)
+  // `wrapper`: a command to run scanscope under (setpriv ...), empty: none.
+  Process(const std::vector<std::string>& args, const std::string& stderr_path,
+          const std::vector<std::string>& wrapper = {})
       : stderr_path_(stderr_path) {
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -80,13 +83,13 @@ class Process {
       if (fd >= 0) ::dup2(fd, 2);
       int devnull = ::open("/dev/null", O_RDWR);
       if (devnull >= 0) ::dup2(devnull, 1);
+      std::vector<std::string> all = wrapper;
+      all.push_back(SCANSCOPE_BINARY);
+      all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
-      std::string bin = SCANSCOPE_BINARY;
-      argv.push_back(bin.data());
-      std::vector<std::string> copy = args;
-      for (std::string& a : copy) argv.push_back(a.data());
+      for (std::string& a : all) argv.push_back(a.data());
       argv.push_back(nullptr);
-      ::execv(bin.c_str(), argv.data());
+      ::execv(all[0].c_str(), argv.data());
       ::_exit(127);
     }
   }
@@ -105,11 +108,24 @@ class Process {
     return status;
   }
   std::string Log() const { return ReadFile(stderr_path_); }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
   std::string stderr_path_;
 };
+
+// The capability sets of a process (/proc/PID/status) are all empty.
+void ExpectNoCapabilities(pid_t pid) {
+  std::string status = ReadFile(fmt::format("/proc/{}/status", pid));
+  for (const char* set : {"CapInh:", "CapPrm:", "CapEff:", "CapAmb:"}) {
+    size_t at = status.find(set);
+    ASSERT_NE(at, std::string::npos) << set;
+    std::string value = status.substr(at + std::strlen(set));
+    value = value.substr(value.find_first_not_of(" \t"), 16);
+    EXPECT_EQ(value, "0000000000000000") << set << "\n" << status;
+  }
+}
 
 // Line i: an inbound packet from 203.0.113.(i % 40) to the watched
 // 192.0.2.(10 + i % 3), port 2000 + i % 7 (TCP, or UDP when i % 5 == 0), on
@@ -513,6 +529,7 @@ TEST(SensorLoopback, LiveCaptureAfterDroppingToUserNobody) {
   ASSERT_TRUE(PollUntil([&] { return sensor.Log().find("capturing on lo") != std::string::npos; }))
       << sensor.Log();
   EXPECT_NE(sensor.Log().find("running as user nobody"), std::string::npos) << sensor.Log();
+  ExpectNoCapabilities(sensor.pid());
   struct stat st;
   ASSERT_EQ(::stat(dir.File("spool").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, nobody->pw_uid);
@@ -543,6 +560,31 @@ TEST(SensorLoopback, LiveCaptureAfterDroppingToUserNobody) {
   EXPECT_EQ(stored, static_cast<uint64_t>(kSent));
   int stopped = sensor.Signal(SIGTERM);
   EXPECT_TRUE(WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0) << sensor.Log();
+}
+
+// Started as systemd starts it: as user nobody with CAP_NET_RAW (and
+// CAP_NET_ADMIN) ambient, no root at all. Once the capture is open it holds
+// no capability.
+TEST(SensorLoopback, GivesUpCapabilitiesItWasStartedWith) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to start it as nobody (CI runs as root)";
+  if (::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "no setpriv";
+  passwd* nobody = ::getpwnam("nobody");
+  if (nobody == nullptr) GTEST_SKIP() << "no user nobody";
+  TempDir dir;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0777), 0);  // nobody makes its spool inside
+  AppendFile(dir.File("token"), "caps-token\n");
+  ASSERT_EQ(::chown(dir.File("token").c_str(), nobody->pw_uid, nobody->pw_gid), 0);
+  ASSERT_EQ(::chmod(dir.File("token").c_str(), 0600), 0);
+  Process sensor({"sensor", "--point", "lo-caps", "--watch", "127.0.0.23/32", "--interface", "lo",
+                  "--collector", "http://127.0.0.1:9", "--token-file", dir.File("token"), "--spool",
+                  dir.File("spool"), "--allow-plain"},
+                 dir.File("sensor.err"),
+                 {"/usr/bin/setpriv", "--reuid", std::to_string(nobody->pw_uid), "--regid",
+                  std::to_string(nobody->pw_gid), "--clear-groups", "--inh-caps",
+                  "+net_raw,+net_admin", "--ambient-caps", "+net_raw,+net_admin"});
+  ASSERT_TRUE(PollUntil([&] { return sensor.Log().find("capturing on lo") != std::string::npos; }))
+      << sensor.Log();
+  ExpectNoCapabilities(sensor.pid());
 }
 
 }  // namespace

@@ -146,6 +146,9 @@ CLI::App* AddCollector(CLI::App* app, CollectorArgs* a) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--allow-plain", a->allow_plain, "plain HTTP without TLS (loopback only; tests)");
   cmd->add_option("--max-batch-bytes", a->max_batch_bytes, "largest batch accepted (413 beyond)");
+  cmd->add_option("--max-connections-per-source", a->max_connections_per_source,
+                  "TLS connections from one address at once (default 4)")
+      ->check(CLI::Range(1, 10000));
   cmd->add_option("--max-connections", a->max_connections, "connections served at once")
       ->check(CLI::Range(1, 10000));
   cmd->add_option("--max-batches-per-second-per-sensor", a->max_batches_per_second_per_sensor,

@@ -72,10 +72,11 @@ Status ApplyConfig(const std::string& path, CollectorArgs* args) {
   Result<toml::table> parsed = ParseTomlFile(path);
   if (!parsed.ok()) return parsed.status();
   const toml::table& t = *parsed;
-  SCANSCOPE_RETURN_IF_ERROR(RejectUnknownTomlKeys(
-      path, t, "the collector's settings",
-      {"db", "listen", "cert_file", "key_file", "sensors", "allow_plain", "max_batch_bytes",
-       "max_connections", "max_batches_per_second_per_sensor", "max_record_age_days"}));
+  SCANSCOPE_RETURN_IF_ERROR(
+      RejectUnknownTomlKeys(path, t, "the collector's settings",
+                            {"db", "listen", "cert_file", "key_file", "sensors", "allow_plain",
+                             "max_batch_bytes", "max_connections", "max_connections_per_source",
+                             "max_batches_per_second_per_sensor", "max_record_age_days"}));
   auto str = [&](const char* key, std::string* field) {
     if (field->empty()) {
       if (auto v = t[key].value<std::string>()) *field = *v;
@@ -89,6 +90,9 @@ Status ApplyConfig(const std::string& path, CollectorArgs* args) {
   if (!args->allow_plain) args->allow_plain = t["allow_plain"].value_or(false);
   if (args->max_batch_bytes == 0) args->max_batch_bytes = t["max_batch_bytes"].value_or(0);
   if (args->max_connections == 0) args->max_connections = t["max_connections"].value_or(0);
+  if (args->max_connections_per_source == 0) {
+    args->max_connections_per_source = t["max_connections_per_source"].value_or(0);
+  }
   if (args->max_record_age_days < 0) {
     args->max_record_age_days = t["max_record_age_days"].value_or(-1);
   }
@@ -120,6 +124,9 @@ int RunCollector(CollectorArgs args) {
   options.allow_plain = args.allow_plain;
   if (args.max_batch_bytes > 0) options.max_batch_bytes = args.max_batch_bytes;
   if (args.max_connections > 0) options.max_connections = args.max_connections;
+  if (args.max_connections_per_source > 0) {
+    options.max_connections_per_source = args.max_connections_per_source;
+  }
   if (args.max_batches_per_second_per_sensor > 0) {
     options.max_batches_per_second_per_sensor = args.max_batches_per_second_per_sensor;
   }

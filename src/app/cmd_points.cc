@@ -81,6 +81,7 @@ int PrintStatus(const PointsArgs& args, const Config& config, Store* store,
         row["spool_segments"] = Counter(status, "spool_segments");
         row["capture_drops"] = capture_drops;
         row["own_drops"] = own_drops;
+        row["rejected_batches"] = Counter(status, "rejected_batches");
         row["status"] = status;
       }
       out.push_back(std::move(row));
@@ -98,6 +99,12 @@ int PrintStatus(const PointsArgs& args, const Config& config, Store* store,
                WithThousands(Counter(status, "spool_segments")),
                WithThousands(today_accesses[p.name]), WithThousands(capture_drops),
                WithThousands(own_drops));
+    if (uint64_t rejected = Counter(status, "rejected_batches"); rejected > 0) {
+      fmt::print(
+          "  {} batch(es) refused for good by the collector, set aside in the spool's "
+          "rejected/\n",
+          WithThousands(rejected));
+    }
   }
   if (args.json) fmt::print("{}\n", out.dump(2));
   return 0;

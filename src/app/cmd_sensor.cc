@@ -39,6 +39,7 @@ class CollectorSender final : public BatchSender {
     return client_->Report(point, status_json);
   }
   int retry_after_seconds() const override { return client_->retry_after_seconds(); }
+  bool refused_for_good() const override { return client_->refused_for_good(); }
 
  private:
   std::unique_ptr<CollectorClient> client_;

@@ -96,6 +96,7 @@ struct CollectorArgs {
   bool allow_plain = false;
   size_t max_batch_bytes = 0;  // 0: the config's, else the default
   int max_connections = 0;
+  int max_connections_per_source = 0;
   double max_batches_per_second_per_sensor = 0;
   int slow_request_seconds = 0;
   size_t queue_depth = 0;

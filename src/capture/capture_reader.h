@@ -178,6 +178,20 @@ class CaptureReader final : public CaptureFile {
   bool OnSectionHeader(const uint8_t* p, uint32_t len);
   bool OnInterface(const uint8_t* p, uint32_t len);
   void OnStatistics(const uint8_t* p, uint32_t len);
+  // Calls f(code, length, value) for each option of the block `p` of `len`
+  // bytes from offset `off` up to its trailer; malformed options end the
+  // list quietly (opt_endofopt, or a length past the block).
+  template <class F>
+  void ForEachOption(const uint8_t* p, size_t off, uint32_t len, F f) const {
+    const size_t end = len - 4;
+    while (off + 4 <= end) {
+      const uint16_t code = order_.U16(p + off);
+      const uint16_t olen = order_.U16(p + off + 2);
+      if (code == 0 || off + 4 + olen > end) break;
+      f(code, olen, p + off + 4);
+      off += 4 + ((olen + 3u) & ~3u);
+    }
+  }
   bool OnPacket(const uint8_t* p, uint32_t len, uint32_t type, Frame* frame);
 
   // Stops the file: counts `issue` and records the message.
@@ -430,16 +444,10 @@ bool CaptureReader<Source>::OnInterface(const uint8_t* p, uint32_t len) {
   Interface iface{static_cast<LinkType>(order_.U16(p + 8)), order_.U32(p + 12), {}};
   uint8_t tsresol = 6;
   int64_t tsoffset = 0;
-  size_t off = 16;
-  const size_t end = len - 4;
-  while (off + 4 <= end) {
-    const uint16_t code = order_.U16(p + off);
-    const uint16_t olen = order_.U16(p + off + 2);
-    if (code == 0 || off + 4 + olen > end) break;
-    if (code == 9 && olen >= 1) tsresol = p[off + 4];
-    if (code == 14 && olen >= 8) tsoffset = static_cast<int64_t>(order_.U64(p + off + 4));
-    off += 4 + ((olen + 3u) & ~3u);
-  }
+  ForEachOption(p, 16, len, [&](uint16_t code, uint16_t olen, const uint8_t* v) {
+    if (code == 9 && olen >= 1) tsresol = v[0];
+    if (code == 14 && olen >= 8) tsoffset = static_cast<int64_t>(order_.U64(v));
+  });
   iface.scale.Set(tsresol, tsoffset);
   interfaces_.push_back(iface);
   return true;
@@ -454,21 +462,15 @@ void CaptureReader<Source>::OnStatistics(const uint8_t* p, uint32_t len) {
   if (len < 24) return;
   const uint32_t iface_id = order_.U32(p + 8);
   if (iface_id >= interfaces_.size()) return;
-  auto stamp = [&](size_t at) {
-    return (static_cast<uint64_t>(order_.U32(p + at)) << 32) | order_.U32(p + at + 4);
+  auto stamp = [&](const uint8_t* v) {
+    return (static_cast<uint64_t>(order_.U32(v)) << 32) | order_.U32(v + 4);
   };
   bool have_start = false, have_end = false;
   uint64_t start = 0, end = 0;
-  size_t off = 20;
-  const size_t stop = len - 4;
-  while (off + 4 <= stop) {
-    const uint16_t code = order_.U16(p + off);
-    const uint16_t olen = order_.U16(p + off + 2);
-    if (code == 0 || off + 4 + olen > stop) break;
-    if (code == 2 && olen == 8) have_start = true, start = stamp(off + 4);
-    if (code == 3 && olen == 8) have_end = true, end = stamp(off + 4);
-    off += 4 + ((olen + 3u) & ~3u);
-  }
+  ForEachOption(p, 20, len, [&](uint16_t code, uint16_t olen, const uint8_t* v) {
+    if (code == 2 && olen == 8) have_start = true, start = stamp(v);
+    if (code == 3 && olen == 8) have_end = true, end = stamp(v);
+  });
   if (!have_start || !have_end) return;
   const TimestampScale& scale = interfaces_[iface_id].scale;
   const int64_t from = scale.ToNs(start), to = scale.ToNs(end);

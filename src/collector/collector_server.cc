@@ -18,10 +18,12 @@
 #include <thread>
 
 #include "collector/ingest_queue.h"
+#include "collector/refusal_log.h"
 #include "collector/spool_watch.h"
 #include "common/clock.h"
 #include "common/hex.h"
 #include "common/host_port.h"
+#include "common/log_safe.h"
 #include "common/time_zone.h"
 #include "transport/wire_batch.h"
 
@@ -108,6 +110,7 @@ struct ConnectionWatch {
     int fd = -1;
     Clock::time_point last;
     int in_handler = 0;
+    std::string address;  // the peer's
   };
   std::mutex mu;
   std::map<int, Entry> by_port;
@@ -122,22 +125,30 @@ int PeerPort(int fd) {
   return -1;
 }
 
-std::string PeerName(int fd) {
+// The peer's address as text ("?" when the socket has none), and its port.
+std::string PeerAddress(int fd, int* port = nullptr) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
   if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
   char buf[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
+  int p = 0;
   if (ss.ss_family == AF_INET) {
     auto* a = reinterpret_cast<sockaddr_in*>(&ss);
     inet_ntop(AF_INET, &a->sin_addr, buf, sizeof(buf));
-    port = ntohs(a->sin_port);
+    p = ntohs(a->sin_port);
   } else if (ss.ss_family == AF_INET6) {
     auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
     inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof(buf));
-    port = ntohs(a->sin6_port);
+    p = ntohs(a->sin6_port);
   }
-  return fmt::format("{}:{}", buf, port);
+  if (port != nullptr) *port = p;
+  return buf;
+}
+
+std::string PeerName(int fd) {
+  int port = 0;
+  std::string address = PeerAddress(fd, &port);
+  return fmt::format("{}:{}", address, port);
 }
 
 // How deeply a JSON text nests its arrays and objects (strings skipped):
@@ -173,6 +184,7 @@ struct CollectorServer::Impl {
   CollectorOptions options;
   CollectorCounters counters;
   SpoolWatch spools;
+  RefusalLog refusals;
   std::unique_ptr<httplib::Server> http;
   std::unique_ptr<IngestQueue> queue;
   int port = 0;
@@ -229,11 +241,25 @@ struct CollectorServer::Impl {
   void Refuse(const httplib::Request& req, httplib::Response& res, int status,
               const std::string& who, const std::string& reason, std::atomic<uint64_t>* counter) {
     if (counter != nullptr) counter->fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("collector: refused {} {} from {}:{} ({}): {} {}", req.method, req.path,
-                 req.remote_addr, req.remote_port, who, status, reason);
+    LogRefusal(req.remote_addr,
+               fmt::format("collector: refused {} {} from {}:{} ({}): {} {}", LogSafe(req.method),
+                           LogSafe(req.path), req.remote_addr, req.remote_port, LogSafe(who),
+                           status, LogSafe(reason, 1024)));
     res.status = status;
     res.set_content(nlohmann::json({{"error", reason}}).dump(), "application/json");
     logged_ = true;
+  }
+
+  // One refusal line, unless its source has had its share of lines lately
+  // (RefusalLog); the next line it gets says how many were left out.
+  void LogRefusal(const std::string& source, const std::string& line) {
+    RefusalLog::Decision d = refusals.Refused(source, NowNs());
+    if (!d.log) return;
+    if (d.suppressed > 0) {
+      spdlog::warn("collector: {} refusal line(s) from {} left out (over {} in {} s)", d.suppressed,
+                   source, RefusalLog::kLinesPerWindow, RefusalLog::kWindowNs / 1'000'000'000);
+    }
+    spdlog::warn("{}", line);
   }
 
   void Touch(int remote_port, int handler_delta) {
@@ -486,13 +512,14 @@ struct CollectorServer::Impl {
       counters.too_large.fetch_add(1, std::memory_order_relaxed);
     else
       counters.bad_batch.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("collector: refused {} {} from {}:{}: {} {}", req.method, req.path,
-                 req.remote_addr, req.remote_port, res.status,
-                 res.status == 413
-                     ? "request body over the limit of " + std::to_string(options.max_batch_bytes) +
-                           " bytes (or a form-encoded body over 8 KiB: send "
-                           "application/octet-stream)"
-                     : "bad request");
+    LogRefusal(req.remote_addr,
+               fmt::format("collector: refused {} {} from {}:{}: {} {}", LogSafe(req.method),
+                           LogSafe(req.path), req.remote_addr, req.remote_port, res.status,
+                           res.status == 413 ? "request body over the limit of " +
+                                                   std::to_string(options.max_batch_bytes) +
+                                                   " bytes (or a form-encoded body over 8 KiB: "
+                                                   "send application/octet-stream)"
+                                             : "bad request"));
   }
 
   // Cuts connections that went slow_request_seconds without a complete
@@ -553,11 +580,28 @@ void TlsInfo(const SSL* ssl, int where, int ret) {
   if (impl == nullptr) return;
   int fd = SSL_get_fd(ssl);
   if (where & SSL_CB_HANDSHAKE_START) {
-    int port = PeerPort(fd);
-    if (port < 0) return;
+    int port = -1;
+    std::string address = PeerAddress(fd, &port);
+    if (address == "?") return;
     std::lock_guard<std::mutex> lock(impl->watch.mu);
     auto& e = impl->watch.by_port[port];
-    if (e.fd != fd) e = ConnectionWatch::Entry{fd, Clock::now(), 0};
+    if (e.fd == fd) return;  // a later handshake message of a connection seen
+    e = ConnectionWatch::Entry{fd, Clock::now(), 0, address};
+    // At most max_connections_per_source live connections per address.
+    int live = 0;
+    for (const auto& [p, other] : impl->watch.by_port) {
+      if (other.address == address && PeerPort(other.fd) == p) ++live;
+    }
+    if (live > impl->options.max_connections_per_source) {
+      impl->counters.per_source_cut.fetch_add(1, std::memory_order_relaxed);
+      impl->LogRefusal(address,
+                       fmt::format("collector: refused a connection from {}:{}: over {} "
+                                   "connections from one address",
+                                   address, port, impl->options.max_connections_per_source));
+      ::shutdown(fd, SHUT_RDWR);
+      impl->watch.by_port.erase(port);
+    }
+    return;
   }
   if ((where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT && !SSL_is_init_finished(ssl) &&
       std::string_view(SSL_alert_type_string(ret)) == "F") {

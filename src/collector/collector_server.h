@@ -41,6 +41,7 @@ struct CollectorOptions {
   size_t max_status_bytes = 64u << 10;  // a status report's body
   size_t max_records = 1u << 20;
   int max_connections = 32;                       // worker threads = connections served at once
+  int max_connections_per_source = 4;             // TLS connections from one address at once
   double max_batches_per_second_per_sensor = 50;  // token bucket, burst = 2 s worth (>= 1)
   size_t queue_depth = 16;                        // batches waiting for the writer (503 beyond)
   int read_timeout_seconds = 5;                   // per read of a request (cpp-httplib)
@@ -62,7 +63,8 @@ struct CollectorCounters {
   // a method or path we do not serve, a body without Content-Length or with
   // a Transfer-Encoding or Content-Encoding.
   std::atomic<uint64_t> bad_request_head{0};
-  std::atomic<uint64_t> out_of_time{0};  // batches with a record outside the time window
+  std::atomic<uint64_t> out_of_time{0};     // batches with a record outside the time window
+  std::atomic<uint64_t> per_source_cut{0};  // connections over max_connections_per_source
 };
 
 class CollectorServer {

@@ -3,10 +3,13 @@
 #include <dirent.h>
 #include <fmt/format.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <pwd.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,6 +25,7 @@
 #include "classify/classifier.h"
 #include "classify/counter_names.h"
 #include "common/clock.h"
+#include "common/log_safe.h"
 #include "decode/decoder.h"
 #include "sensor/live_capture.h"
 #include "sensor/log_follower.h"
@@ -71,25 +75,6 @@ Status DropPrivileges(const std::string& user, uid_t uid, gid_t gid) {
   if (::setgid(gid) != 0) return Status::IoError(std::string("setgid: ") + std::strerror(errno));
   if (::setuid(uid) != 0) return Status::IoError(std::string("setuid: ") + std::strerror(errno));
   if (uid != 0 && ::setuid(0) == 0) return Status::Internal("could regain root after dropping it");
-  return Status::Ok();
-}
-
-// Makes the spool directory and its files the user's, so the sensor can
-// keep writing it after dropping root.
-Status ChownSpool(const std::string& dir, uid_t uid, gid_t gid) {
-  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
-    return Status::IoError(dir + ": " + std::strerror(errno));
-  }
-  if (::chown(dir.c_str(), uid, gid) != 0)
-    return Status::IoError(dir + ": " + std::strerror(errno));
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return Status::IoError(dir + ": " + std::strerror(errno));
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    (void)::chown(fmt::format("{}/{}", dir, name).c_str(), uid, gid);
-  }
-  ::closedir(d);
   return Status::Ok();
 }
 
@@ -204,8 +189,22 @@ std::string StatusJson(const SensorOptions& options, const std::string& spool_id
   j["shipped_batches"] = sh.shipped_batches;
   j["shipped_records"] = sh.shipped_records;
   j["ship_failures"] = sh.ship_failures;
+  j["rejected_batches"] = sh.rejected_batches;
   j["counters"] = NamedCounters(c);
   return j.dump();
+}
+
+// Gives up every capability (effective, permitted, inheritable, ambient):
+// called once the capture is open, which is all they were for, whether the
+// sensor started as root or with capabilities from systemd.
+Status DropCapabilities() {
+  (void)::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);  // EINVAL before Linux 4.3
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capset, &header, data) != 0) {
+    return Status::IoError(std::string("capset: ") + std::strerror(errno));
+  }
+  return Status::Ok();
 }
 
 // The user to become: its uid and gid, the spool made theirs while still
@@ -214,7 +213,14 @@ Result<std::optional<std::pair<uid_t, gid_t>>> PrepareUser(const SensorOptions& 
   if (options.user.empty()) return std::optional<std::pair<uid_t, gid_t>>();
   passwd* pw = ::getpwnam(options.user.c_str());
   if (pw == nullptr) return Status::InvalidArgument("sensor: no such user '" + options.user + "'");
-  SCANSCOPE_RETURN_IF_ERROR(ChownSpool(options.spool_dir, pw->pw_uid, pw->pw_gid));
+  std::vector<std::string> refused;
+  SCANSCOPE_RETURN_IF_ERROR(GiveSpoolTo(options.spool_dir, pw->pw_uid, pw->pw_gid, &refused));
+  for (const std::string& path : refused) {
+    spdlog::warn(
+        "sensor: {} is not the spool's (a link, or not a file): left alone, not given "
+        "to user {}",
+        LogSafe(path), options.user);
+  }
   return std::optional<std::pair<uid_t, gid_t>>(std::pair{pw->pw_uid, pw->pw_gid});
 }
 
@@ -465,6 +471,7 @@ Status RunSensorUntil(const SensorOptions& options, BatchSender* sender,
     SCANSCOPE_RETURN_IF_ERROR(DropPrivileges(options.user, uid, gid));
     spdlog::info("sensor: running as user {} (uid {}, gid {})", options.user, uid, gid);
   }
+  SCANSCOPE_RETURN_IF_ERROR(DropCapabilities());
   auto spool = OpenSpool(options);
   if (!spool.ok()) return spool.status();
   SensorRun run(options, spool->get(), sender, started_ns);

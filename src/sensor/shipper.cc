@@ -144,6 +144,23 @@ void Shipper::SendFailed(const Status& s) {
   backoff_ = std::min(backoff_ * 2, options_.backoff_max);
 }
 
+// A batch the collector will never take: moved to the spool's rejected/,
+// logged once, counted; the batches behind it go on.
+void Shipper::SetAside(uint64_t seq, const Status& s) {
+  Status moved = spool_->SetAside(seq);
+  if (!moved.ok()) {
+    spdlog::error("sensor: {}", moved.ToString());
+    return SendFailed(s);  // still in the spool: retried, not lost
+  }
+  spdlog::error("sensor: batch {} refused for good, set aside in {}/rejected/: {}",
+                batch_->batch_id, spool_->dir(), s.ToString());
+  {
+    std::lock_guard lock(mu_);
+    ++counters_.rejected_batches;
+  }
+  batch_.reset();
+}
+
 void Shipper::Run() {
   auto next_report = Clock::now();
   backoff_ = options_.backoff_min;
@@ -183,6 +200,8 @@ void Shipper::Run() {
     Status s = sender_->Send(*batch_);
     if (s.ok()) {
       Sent(seq);
+    } else if (sender_->refused_for_good()) {
+      SetAside(seq, s);
     } else {
       SendFailed(s);
     }

@@ -35,6 +35,9 @@ class BatchSender {
   virtual Status Report(const std::string& point, const std::string& status_json) = 0;
   // Seconds the peer asked to wait after the last failure (0: none).
   virtual int retry_after_seconds() const { return 0; }
+  // Whether the last batch was refused for good (docs/sensor.md: it is set
+  // aside in the spool's rejected/ instead of being retried forever).
+  virtual bool refused_for_good() const { return false; }
 };
 
 struct ShipperOptions {
@@ -51,7 +54,8 @@ struct ShipperCounters {
   uint64_t ship_failures = 0;
   uint64_t reports = 0;
   uint64_t report_failures = 0;
-  uint64_t empty_segments = 0;  // sealed segments with no readable record: removed unsent
+  uint64_t empty_segments = 0;    // sealed segments with no readable record: removed unsent
+  uint64_t rejected_batches = 0;  // refused for good by the collector: set aside in rejected/
 };
 
 class Shipper {
@@ -84,6 +88,7 @@ class Shipper {
   // failure, counted, logged (first and every tenth), and a wait.
   void Sent(uint64_t seq);
   void SendFailed(const Status& s);
+  void SetAside(uint64_t seq, const Status& s);
   void Backoff(std::chrono::steady_clock::time_point from);
   // Waits until `until`, a Wake, or a stop; false if stopping.
   void WaitUntil(std::chrono::steady_clock::time_point until);

@@ -101,6 +101,25 @@ TEST(Shipper, ShipsEverySegmentOnceThroughFailures) {
   EXPECT_EQ(ids[0], "point-01/" + spool->id() + "/0000000000000000");
 }
 
+// A batch the collector refuses for good (400) is set aside in rejected/,
+// counted, and the batches behind it are shipped; it is not retried.
+TEST(Shipper, ABatchRefusedForGoodIsSetAside) {
+  TempDir dir;
+  auto spool = FilledSpool(dir.path(), 3, 10);
+  testing::FakeCollector collector;
+  collector.set_refuse(
+      [](const WireBatch& b) { return b.batch_id.ends_with("/0000000000000001"); });
+  Shipper shipper(spool.get(), &collector, FastOptions(),
+                  [](const ShipperCounters&) { return "{}"; });
+  shipper.Start();
+  ASSERT_TRUE(PollUntil([&] { return spool->Sealed().empty(); }));
+  EXPECT_TRUE(shipper.Stop(Clock::now() + std::chrono::seconds(5)));
+  EXPECT_EQ(collector.RecordCount(), 20u);
+  EXPECT_EQ(shipper.counters().rejected_batches, 1u);
+  EXPECT_EQ(shipper.counters().shipped_batches, 2u);
+  EXPECT_TRUE(fs::exists(dir.path() + "/rejected/0000000000000001.seg"));
+}
+
 // A collector that never answers: nothing leaves the spool, and Stop gives
 // up at its deadline.
 TEST(Shipper, KeepsEverythingWhileCollectorIsDown) {

@@ -411,6 +411,24 @@ Status Spool::Remove(uint64_t seq) {
   return Status::Ok();
 }
 
+Status Spool::SetAside(uint64_t seq) {
+  std::lock_guard lock(mu_);
+  auto it = std::find(sealed_.begin(), sealed_.end(), seq);
+  if (it == sealed_.end())
+    return Status::NotFound(fmt::format("spool: no sealed segment {:016x}", seq));
+  const std::string rejected = options_.dir + "/rejected";
+  if (::mkdir(rejected.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir " + rejected);
+  const std::string from = PathOf(seq, true);
+  const std::string to = rejected + from.substr(from.rfind('/'));
+  if (::rename(from.c_str(), to.c_str()) != 0) return Errno("rename " + from);
+  if (options_.sync) SCANSCOPE_RETURN_IF_ERROR(FsyncPath(options_.dir, true));
+  size_t i = static_cast<size_t>(it - sealed_.begin());
+  sealed_total_ -= sealed_bytes_[i];
+  sealed_.erase(it);
+  sealed_bytes_.erase(sealed_bytes_.begin() + static_cast<ptrdiff_t>(i));
+  return Status::Ok();
+}
+
 SpoolStats Spool::stats() const {
   std::lock_guard lock(mu_);
   SpoolStats s;
@@ -419,6 +437,42 @@ SpoolStats Spool::stats() const {
   s.segments = sealed_.size() + (open_fd_ >= 0 ? 1 : 0);
   s.counters = counters_;
   return s;
+}
+
+Status GiveSpoolTo(const std::string& dir, uid_t uid, gid_t gid,
+                   std::vector<std::string>* refused) {
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return Errno(dir);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Errno(dir + " (the spool must be a directory, not a link)");
+  if (::fchown(fd, uid, gid) != 0) {
+    Status st = Errno("chown " + dir);
+    ::close(fd);
+    return st;
+  }
+  DIR* d = ::fdopendir(::dup(fd));
+  if (d == nullptr) {
+    Status st = Errno(dir);
+    ::close(fd);
+    return st;
+  }
+  Status result;
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st {};
+    if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    const bool ours = S_ISREG(st.st_mode) || (S_ISDIR(st.st_mode) && name == "rejected");
+    if (!ours) {
+      if (refused != nullptr) refused->push_back(dir + "/" + name);
+      continue;
+    }
+    if (::fchownat(fd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0 && result.ok()) {
+      result = Errno("chown " + dir + "/" + name);
+    }
+  }
+  ::closedir(d);
+  ::close(fd);
+  return result;
 }
 
 }  // namespace scanscope

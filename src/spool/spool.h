@@ -25,6 +25,8 @@
 // is shipped first. Thread-safe: the capture thread appends and seals while
 // the shipper thread lists, reads and removes.
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -78,6 +80,13 @@ struct SegmentContents {
   uint64_t corrupt_bytes = 0;
 };
 
+// Makes the spool directory `dir` (created if missing) and what the spool
+// keeps in it owned by uid:gid, for a sensor that drops root: the directory,
+// its regular files and its rejected/ folder. Symbolic links are never
+// followed: a link at `dir` fails, a link inside is left alone and named in
+// *refused, so that nothing outside the spool changes owner.
+Status GiveSpoolTo(const std::string& dir, uid_t uid, gid_t gid, std::vector<std::string>* refused);
+
 class Spool {
  public:
   // Opens (creating if needed) the spool in options.dir and recovers what a
@@ -111,9 +120,12 @@ class Spool {
   Result<SegmentContents> Read(uint64_t seq);
   // Deletes a sealed segment (after the collector acknowledged it).
   Status Remove(uint64_t seq);
+  // Moves sealed segment `seq` into <dir>/rejected/ (made when missing): it
+  // is no longer shipped, and kept for an operator to look at.
+  Status SetAside(uint64_t seq);
+  const std::string& dir() const { return options_.dir; }
 
   SpoolStats stats() const;
-  const std::string& dir() const { return options_.dir; }
 
  private:
   explicit Spool(SpoolOptions options);

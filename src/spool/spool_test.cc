@@ -419,5 +419,30 @@ TEST(Spool, KillNineWhileAppending) {
   EXPECT_GE(spool->Sealed().size(), 2u);
 }
 
+// A link planted in the spool (to a file outside it) is left alone when the
+// spool is given to the sensor's user: nothing outside changes owner.
+TEST(GiveSpoolTo, LinksAreNeverFollowed) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (CI runs as root)";
+  TempSpoolDir dir;
+  const std::string spool = dir.path() + "/spool", outside = dir.path() + "/outside";
+  ASSERT_EQ(::mkdir(spool.c_str(), 0750), 0);
+  { std::ofstream(outside) << "root's"; }
+  { std::ofstream(spool + "/0000000000000000.seg") << "segment"; }
+  ASSERT_EQ(::symlink(outside.c_str(), (spool + "/0000000000000001.seg").c_str()), 0);
+  std::vector<std::string> refused;
+  ASSERT_TRUE(GiveSpoolTo(spool, 65534, 65534, &refused).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(outside.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u) << "the link's target changed owner";
+  ASSERT_EQ(::stat((spool + "/0000000000000000.seg").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0], spool + "/0000000000000001.seg");
+  // A spool that is itself a link is refused.
+  const std::string linked = dir.path() + "/linked";
+  ASSERT_EQ(::symlink(spool.c_str(), linked.c_str()), 0);
+  EXPECT_FALSE(GiveSpoolTo(linked, 65534, 65534, nullptr).ok());
+}
+
 }  // namespace
 }  // namespace scanscope

@@ -127,6 +127,7 @@ Status FromHttp(const std::string& what, const httplib::Response& res, int* retr
 
 Status CollectorClient::Send(const WireBatch& batch) {
   retry_after_seconds_ = 0;
+  refused_for_good_ = false;
   std::string body = EncodeWireBatch(batch);
   std::string what = "batch " + batch.batch_id;
   auto res = impl_->http->Post("/v1/batch", body, "application/octet-stream");
@@ -134,7 +135,11 @@ Status CollectorClient::Send(const WireBatch& batch) {
     return Status::Unavailable(fmt::format("{}: cannot reach collector {}: {}", what,
                                            impl_->options.url, httplib::to_string(res.error())));
   }
-  if (res->status != 200) return FromHttp(what, *res, &retry_after_seconds_);
+  if (res->status != 200) {
+    refused_for_good_ =
+        res->status == 400 || res->status == 403 || res->status == 413 || res->status == 422;
+    return FromHttp(what, *res, &retry_after_seconds_);
+  }
   auto j = nlohmann::json::parse(res->body, nullptr, false);
   if (!j.is_object() || !j.contains("batch_id") || !j["batch_id"].is_string() ||
       j["batch_id"].get<std::string>() != batch.batch_id || !j.contains("result") ||

@@ -54,12 +54,16 @@ class CollectorClient {
 
   // Whether the last Send/Report failure asked to wait (Retry-After seconds, 0 if none).
   int retry_after_seconds() const { return retry_after_seconds_; }
+  // Whether the collector refused the last batch for good (400, 403, 413,
+  // 422): sending the same bytes with the same token will never succeed.
+  bool refused_for_good() const { return refused_for_good_; }
 
  private:
   struct Impl;
   explicit CollectorClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   int retry_after_seconds_ = 0;
+  bool refused_for_good_ = false;
 };
 
 }  // namespace scanscope

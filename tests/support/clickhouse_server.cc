@@ -269,6 +269,13 @@ bool ClickHouseServer::WriteConfig(const std::string& remote_servers_xml, std::s
       "      <profile>default</profile>\n"
       "      <quota>default</quota>\n"
       "    </default>\n"
+      // A user with a password, for the tests of how it is sent.
+      "    <scanscope>\n"
+      "      <password>s3cret word</password>\n"
+      "      <networks>\n        <ip>127.0.0.1</ip>\n        <ip>::1</ip>\n      </networks>\n"
+      "      <profile>default</profile>\n"
+      "      <quota>default</quota>\n"
+      "    </scanscope>\n"
       "  </users>\n"
       "  <quotas>\n"
       "    <default>\n"

@@ -21,6 +21,8 @@ class FakeCollector : public BatchSender {
   Status Send(const WireBatch& batch) override {
     std::lock_guard lock(mu_);
     uint64_t n = sends_++;
+    refused_for_good_ = refuse_ && refuse_(batch);
+    if (refused_for_good_) return Status::InvalidArgument("fake collector: 400 never");
     if (fail_ && fail_(n)) {
       ++failed_;
       return Status::Unavailable("fake collector: down");
@@ -40,6 +42,16 @@ class FakeCollector : public BatchSender {
     last_status_ = status_json;
     ++reports_;
     return Status::Ok();
+  }
+
+  // refuse(batch): whether the collector refuses it for good (a 400).
+  void set_refuse(std::function<bool(const WireBatch&)> refuse) {
+    std::lock_guard lock(mu_);
+    refuse_ = std::move(refuse);
+  }
+  bool refused_for_good() const override {
+    std::lock_guard lock(mu_);
+    return refused_for_good_;
   }
 
   void set_point(std::string p) {
@@ -83,6 +95,8 @@ class FakeCollector : public BatchSender {
   mutable std::mutex mu_;
   std::string point_;
   uint64_t sends_ = 0, failed_ = 0, duplicates_ = 0, reports_ = 0;
+  std::function<bool(const WireBatch&)> refuse_;
+  bool refused_for_good_ = false;
   std::map<std::string, std::vector<AccessRecord>> ledger_;
   std::vector<std::string> order_;
   std::string last_status_point_, last_status_;

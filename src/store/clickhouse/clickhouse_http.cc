@@ -38,8 +38,6 @@ Result<std::string> HttpClient::Post(const std::string& query_in_url, std::strin
                                      bool select) const {
   std::string path = "/?";
   if (!endpoint_.database.empty()) path += "database=" + UrlEncode(endpoint_.database) + "&";
-  if (!endpoint_.user.empty()) path += "user=" + UrlEncode(endpoint_.user) + "&";
-  if (!endpoint_.password.empty()) path += "password=" + UrlEncode(endpoint_.password) + "&";
   if (select) path += "wait_end_of_query=1&buffer_size=33554432&";
   path += query_in_url;
   // A SELECT is safe to repeat, so a network failure (not a server's error
@@ -54,6 +52,12 @@ Result<std::string> HttpClient::Post(const std::string& query_in_url, std::strin
     client.set_write_timeout(600);
     client.set_keep_alive(false);
     client.set_tcp_nodelay(true);  // headers and body are separate writes
+    // The user and password go in a header (HTTP basic), never in the URL,
+    // where proxies and the server's query log would keep them.
+    if (!endpoint_.user.empty() || !endpoint_.password.empty()) {
+      client.set_basic_auth(endpoint_.user.empty() ? "default" : endpoint_.user,
+                            endpoint_.password);
+    }
     auto res = client.Post(path.c_str(), body.data(), body.size(), "application/octet-stream");
     if (!res) {
       last_error = "ClickHouse " + Name() + ": " + httplib::to_string(res.error());

@@ -373,6 +373,55 @@ TEST_F(ClickHouseStoreTest, ArgumentAndWriterErrors) {
       << none.status().message();
 }
 
+// A user with a password: it goes in an HTTP basic header, never in the URL
+// (the server's log keeps every URL), and a wrong one fails without the
+// password in the message.
+TEST_F(ClickHouseStoreTest, PasswordIsSentInAHeaderAndNeverShown) {
+  const std::string base = server_->Url("pw");
+  const std::string authority = "clickhouse://";
+  auto with = [&](const std::string& credentials) {
+    std::string url = base;
+    url.insert(authority.size(), credentials + "@");
+    auto o = ParseClickHouseUrl(url);
+    EXPECT_TRUE(o.ok()) << o.status().ToString();
+    return *o;
+  };
+  auto store = OpenClickHouseStore(with("scanscope:s3cret%20word"), {TimeZone::Utc()});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->PutPoint(Point("p")).ok());
+  EXPECT_EQ((*store)->Points()->size(), 1u);
+  auto wrong = OpenClickHouseStore(with("scanscope:not%20it"), {TimeZone::Utc()});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().message().find("not it"), std::string::npos) << wrong.status().message();
+  // What goes on the wire: a listener that keeps the first request's head.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t len = sizeof(a);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  std::string head;
+  std::thread listener([&] {
+    int c = ::accept(fd, nullptr, nullptr);
+    char buf[4096];
+    ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+    if (n > 0) head.assign(buf, static_cast<size_t>(n));
+    const char answer[] = "HTTP/1.1 500 No\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno";
+    (void)!::send(c, answer, sizeof(answer) - 1, 0);
+    ::close(c);
+  });
+  ClickHouseOptions o = with("scanscope:s3cret%20word");
+  o.port = ntohs(a.sin_port);
+  EXPECT_FALSE(OpenClickHouseStore(o, {TimeZone::Utc()}).ok());
+  listener.join();
+  ::close(fd);
+  EXPECT_EQ(head.find("s3cret"), std::string::npos) << head;
+  EXPECT_EQ(head.find("password="), std::string::npos) << head;
+  EXPECT_NE(head.find("Authorization: Basic "), std::string::npos) << head;
+}
+
 TEST_F(ClickHouseStoreTest, OverlappingBatchesMergeOnRead) {
   auto store = Open("s", {TimeZone::Utc()});
   ASSERT_TRUE(store);
