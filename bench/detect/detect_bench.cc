@@ -11,7 +11,10 @@
 // on 445/tcp, 22/tcp, 1433/tcp, ICMP, 135/tcp, 3389/tcp). 56 days of history
 // precede every month. Event months get 1-4 injected events of graded size
 // and shape; quiet months none. docs/findings.md states the threshold of
-// "what an analyst would call out" that the goals apply to.
+// "what an analyst would call out" that the goals apply to. Every month is
+// then built again with point outages (the same draws, each point-day's
+// data cut to its watched share) and run by the detector with its coverage
+// and without, to show what coverage changes.
 //
 // Usage: detect_bench [--months N] [--quiet N] [--seed N] [--verbose 1]
 
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "analysis/baselines.h"
+#include "analysis/coverage_days.h"
 #include "analysis/findings.h"
 
 namespace scanscope {
@@ -133,6 +137,15 @@ struct Event {
 struct MonthCase {
   FindingInput input;
   std::vector<Event> events;
+};
+
+// Point outages of one month (docs/findings.md, "Coverage"): the share of
+// each point-day watched, [series day * kPoints + point], 1 when watched.
+struct Outages {
+  std::vector<double> watched;
+  double At(int day, int point) const {
+    return watched.empty() ? 1.0 : watched[static_cast<size_t>(day * kPoints + point)];
+  }
 };
 
 double SurgeProfile(const Event& e, int d) {
@@ -351,8 +364,10 @@ std::vector<Event> DrawEvents(Rng& rng, int count, Background* b) {
 // what each event added (removed, for a fall) in its `added`.
 class SeriesBuilder {
  public:
-  SeriesBuilder(Rng& rng, const Background& b, std::vector<Event>* events)
-      : rng_(rng), b_(b), events_(*events), span_(kHistoryDays + b.month.days) {
+  SeriesBuilder(Rng& rng, const Background& b, std::vector<Event>* events, const Outages& outages)
+      : rng_(rng), b_(b), events_(*events), outages_(outages), span_(kHistoryDays + b.month.days) {
+    history_at_.assign(b.mix.size() * kPoints, 0);
+    full_top_.assign(b.mix.size() * static_cast<size_t>(span_), 0);
     series_.resize(b.mix.size());
     for (size_t k = 0; k < b.mix.size(); ++k) {
       series_[k].port = b.mix[k].port;
@@ -371,6 +386,10 @@ class SeriesBuilder {
     return expected_[static_cast<size_t>(i) * b_.mix.size() + k];
   }
   size_t Index(PortType port) const { return index_.at(port.Code()); }
+  // Accesses of mix port k at `point` over the history days it was observed.
+  double HistoryAt(size_t k, int point) const {
+    return history_at_[k * kPoints + static_cast<size_t>(point)];
+  }
 
  private:
   void Day(int i) {
@@ -396,14 +415,33 @@ class SeriesBuilder {
 
   int MonthDay() const { return day_ - kHistoryDays; }  // negative in the history
 
+  // What the point saw of what came: its watched share of the day, rounded
+  // down. The largest row's id is drawn as in the month fully watched (on
+  // the unscaled rows), so that a month with outages has the same draws.
   void Add(size_t port, int point, uint64_t accesses, uint64_t sources, uint64_t top,
            uint64_t id = 0) {
     DayCell& c = series_[port].days[static_cast<size_t>(day_)];
+    uint64_t& full_top = full_top_[port * static_cast<size_t>(span_) + static_cast<size_t>(day_)];
+    const bool drawn = top > full_top;
+    if (drawn) {
+      full_top = top;
+      id = id ? id : (rng_.Next() | 1);
+    }
+    const double watched = outages_.At(day_, point);
+    if (watched < 1) {
+      accesses = static_cast<uint64_t>(static_cast<double>(accesses) * watched);
+      sources = static_cast<uint64_t>(static_cast<double>(sources) * watched);
+      top = std::min(top, accesses);
+      if (accesses == 0) return;
+    }
+    if (day_ < kHistoryDays && watched >= kObservedDayShare) {
+      history_at_[port * kPoints + static_cast<size_t>(point)] += static_cast<double>(accesses);
+    }
     c.accesses += accesses;
     c.sources += sources;
     if (top > c.top_source_accesses) {
       c.top_source_accesses = top;
-      c.top_source_id = id ? id : (rng_.Next() | 1);
+      c.top_source_id = id ? id : (port * 1'000'003 + static_cast<uint64_t>(day_)) * 2 + 1;
     }
     point_accesses_[port * kPoints + static_cast<size_t>(point)] += accesses;
   }
@@ -497,12 +535,15 @@ class SeriesBuilder {
   Rng& rng_;
   const Background& b_;
   std::vector<Event>& events_;
+  const Outages& outages_;
   const int span_;
   std::vector<PortSeries> series_;
   std::map<uint32_t, size_t> index_;  // port type code -> mix and series index
   std::vector<double> expected_;
   int day_ = 0;                           // the series day being built
   std::vector<uint64_t> point_accesses_;  // [port * kPoints + point], that day
+  std::vector<double> history_at_;        // [port * kPoints + point], observed history days
+  std::vector<uint64_t> full_top_;        // [port * span + day]: the largest unscaled row
 };
 
 // The detector's input: the ports with any access, and the month's totals.
@@ -552,16 +593,70 @@ void MarkNotable(const Background& b, const SeriesBuilder& built, const FindingI
   }
 }
 
-// One month: background plus `event_count` events (0: a quiet month).
-MonthCase BuildMonth(uint64_t seed, int event_count) {
+// A month's outages, from their own random stream: 1-3 of them, each whole
+// days or some hours a day, at one point or at 2-4, over 2-19 days, one in
+// five from the history's last days into the month.
+Outages DrawOutages(uint64_t seed, const Month& month) {
+  Rng rng(seed ^ 0x9e3779b97f4a7c15ull);
+  Outages o;
+  o.watched.assign(static_cast<size_t>((kHistoryDays + month.days) * kPoints), 1.0);
+  const int count = rng.Range(1, 3);
+  for (int n = 0; n < count; ++n) {
+    const int points = rng.Chance(0.5) ? 1 : rng.Range(2, 4);
+    const double watched = rng.Chance(0.5) ? 0.0 : rng.Range(4, 17) / 24.0;
+    const int days = rng.Range(2, 19);
+    const int first = rng.Chance(0.2) ? kHistoryDays - rng.Range(1, 10)
+                                      : kHistoryDays + rng.Range(0, month.days - 2);
+    const int last = std::min(first + days - 1, kHistoryDays + month.days - 1);
+    for (int k = 0; k < points; ++k) {
+      const int point = rng.Range(0, kPoints - 1);
+      for (int d = first; d <= last; ++d)
+        o.watched[static_cast<size_t>(d * kPoints + point)] = watched;
+    }
+  }
+  return o;
+}
+
+// The detector's coverage of a month with outages: the points not observed
+// on some day, and their shares of each port's accesses on the history days
+// they were observed.
+void AddCoverage(const SeriesBuilder& built, const Background& b, const Outages& outages,
+                 FindingInput* in) {
+  const int span = kHistoryDays + b.month.days;
+  std::vector<int> points;
+  for (int p = 0; p < kPoints; ++p) {
+    PointObserved c{fmt::format("point-{}", p), std::vector<bool>(static_cast<size_t>(span))};
+    bool blind = false;
+    for (int d = 0; d < span; ++d) {
+      c.observed[static_cast<size_t>(d)] = outages.At(d, p) >= kObservedDayShare;
+      blind = blind || !c.observed[static_cast<size_t>(d)];
+    }
+    if (!blind) continue;
+    points.push_back(p);
+    in->coverage.push_back(std::move(c));
+  }
+  for (PortSeries& s : in->ports) {
+    const size_t k = built.Index(s.port);
+    double total = 0;
+    for (int p = 0; p < kPoints; ++p) total += built.HistoryAt(k, p);
+    if (total == 0) continue;
+    for (int p : points) s.point_shares.push_back(built.HistoryAt(k, p) / total);
+  }
+}
+
+// One month: background plus `event_count` events (0: a quiet month), and
+// with `outages` its points' outages (the same draws, the same events).
+MonthCase BuildMonth(uint64_t seed, int event_count, bool outages = false) {
   Rng rng(seed);
   Background b = DrawBackground(rng);
   MonthCase mc;
   mc.events = DrawEvents(rng, event_count, &b);
-  SeriesBuilder built(rng, b, &mc.events);
+  const Outages o = outages ? DrawOutages(seed, b.month) : Outages{};
+  SeriesBuilder built(rng, b, &mc.events, o);
   built.Build();
   mc.input = ToInput(b.month, &built.series());
   MarkNotable(b, built, mc.input, &mc.events);
+  if (outages) AddCoverage(built, b, o, &mc.input);
   return mc;
 }
 
@@ -788,6 +883,55 @@ void CalibrateBaseline(const std::vector<MonthCase>& calib, BaselineRun* b) {
       b->name, b->dshield, b->up, b->down);
 }
 
+// The same months with point outages, run by the detector with coverage
+// and without it; a finding is caused by an outage when the month fully
+// watched has no finding of its kind on its port overlapping it.
+struct OutageRun {
+  Tally with, without;
+  int caused_with = 0, caused_without = 0, months = 0;
+};
+
+int CausedByOutage(const std::vector<Finding>& found, const std::vector<Finding>& watched) {
+  int caused = 0;
+  for (const Finding& x : found) {
+    caused += std::none_of(watched.begin(), watched.end(), [&](const Finding& y) {
+      return y.kind == x.kind && y.port == x.port && y.first_day <= x.last_day &&
+             y.last_day >= x.first_day;
+    });
+  }
+  return caused;
+}
+
+void RunOutages(uint64_t seed, int event_count, const MonthCase& watched,
+                const std::vector<Finding>& watched_found, OutageRun* r) {
+  MonthCase mc = BuildMonth(seed, event_count, true);
+  for (size_t e = 0; e < mc.events.size(); ++e) mc.events[e].notable = watched.events[e].notable;
+  const std::vector<Finding> with = DetectFindings(mc.input);
+  FindingInput blindfold = mc.input;
+  blindfold.coverage.clear();
+  blindfold.point_shares.clear();
+  for (PortSeries& s : blindfold.ports) s.point_shares.clear();
+  const std::vector<Finding> without = DetectFindings(blindfold);
+  Score(mc, FromFindings(with), true, &r->with);
+  Score(mc, FromFindings(without), true, &r->without);
+  r->caused_with += CausedByOutage(with, watched_found);
+  r->caused_without += CausedByOutage(without, watched_found);
+  ++r->months;
+}
+
+void PrintOutages(const OutageRun& r) {
+  fmt::print(
+      "\nthe same {} months with 1-3 point outages each (whole days or 4-17 hours a day, at one "
+      "point or at 2-4, 2-19 days, some from the history into the month; events during them)\n",
+      r.months);
+  Print("scanscope findings with coverage (kind must match)", r.with, true);
+  Print("scanscope findings without coverage (kind must match)", r.without, true);
+  fmt::print(
+      "  findings caused by an outage (none like it in the month fully watched): {} with "
+      "coverage, {} without\n",
+      r.caused_with, r.caused_without);
+}
+
 int Main(int argc, char** argv) {
   const Args args = ParseArgs(argc, argv);
   fmt::print(
@@ -803,10 +947,14 @@ int Main(int argc, char** argv) {
   for (BaselineRun& b : baselines) CalibrateBaseline(calib, &b);
 
   Tally ours;
+  OutageRun outages;
   for (int i = 0; i < args.months + args.quiet; ++i) {
     uint64_t s = args.seed * 1'000'003 + static_cast<uint64_t>(i);
-    MonthCase mc = BuildMonth(s, i < args.months ? 1 + static_cast<int>(s % 4) : 0);
-    Score(mc, FromFindings(DetectFindings(mc.input)), true, &ours);
+    const int event_count = i < args.months ? 1 + static_cast<int>(s % 4) : 0;
+    MonthCase mc = BuildMonth(s, event_count);
+    const std::vector<Finding> found = DetectFindings(mc.input);
+    Score(mc, FromFindings(found), true, &ours);
+    RunOutages(s, event_count, mc, found, &outages);
     for (BaselineRun& b : baselines) {
       double g = Gate(mc.input, b.gated);
       Score(mc, FromAlarms(DShieldAlarms(mc.input, b.dshield, g)), false, &b.ds);
@@ -823,6 +971,7 @@ int Main(int argc, char** argv) {
   fmt::print(
       "\nevents: notable = what an analyst would call out (docs/findings.md); "
       "recall (small) = share of the sub-threshold events found anyway, not scored.\n");
+  PrintOutages(outages);
   return 0;
 }
 

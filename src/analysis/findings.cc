@@ -69,6 +69,28 @@ std::vector<Run> Runs(const std::vector<bool>& flagged, int gap_days) {
   return runs;
 }
 
+// Each series day's blind share of one port (`point_shares`: its points'
+// shares; empty: the input's, of all ports): the shares of its accesses
+// carried by the points not observed that day. Empty without coverage.
+std::vector<double> BlindShares(const FindingInput& input,
+                                const std::vector<double>& point_shares) {
+  if (input.coverage.empty()) return {};
+  const size_t n = input.coverage.size();
+  std::vector<double> shares = point_shares.empty() ? input.point_shares : point_shares;
+  if (shares.size() != n) {
+    shares.assign(
+        n, 1.0 / static_cast<double>(std::max<size_t>(n, static_cast<size_t>(input.points))));
+  }
+  std::vector<double> blind(static_cast<size_t>(input.history_days + input.month.days), 0);
+  for (size_t k = 0; k < n; ++k) {
+    const std::vector<bool>& observed = input.coverage[k].observed;
+    for (size_t i = 0; i < blind.size() && i < observed.size(); ++i) {
+      if (!observed[i]) blind[i] = std::min(1.0, blind[i] + shares[k]);
+    }
+  }
+  return blind;
+}
+
 // The month as a whole: what every size is a fraction of.
 struct MonthScale {
   double accesses = 1;       // F: the month's accesses, all port types (at least 1)
@@ -81,6 +103,18 @@ MonthScale ScaleOf(const FindingInput& input, const FindingOptions& o) {
   MonthScale s;
   s.accesses = static_cast<double>(std::max<uint64_t>(input.month_accesses, 1));
   s.sources = static_cast<double>(std::max<uint64_t>(input.month_sources, 1));
+  if (!input.coverage.empty()) {
+    // What the points would have seen watching every day: F and F_S over
+    // the month's watched share (all ports' blind shares).
+    const std::vector<double> blind = BlindShares(input, {});
+    double watched = 0;
+    for (int d = 0; d < input.month.days; ++d) {
+      watched += 1.0 - blind[static_cast<size_t>(input.history_days + d)];
+    }
+    const double scale = watched > 0 ? input.month.days / watched : 1.0;
+    s.accesses *= scale;
+    s.sources *= scale;
+  }
   s.average_day = s.accesses / input.month.days;
   s.has_history = input.history_days_with_data >= o.min_history_days;
   return s;
@@ -101,30 +135,44 @@ struct PortDays {
   double recovery_level = 0;       // what a run from the month's first day must pass
   double history_accesses = 0;     // all history days
   double month_accesses = 0;
-  double usual_top = 0;  // the month's median largest source-day row of a day
+  double usual_top = 0;             // the month's median largest source-day row of a day
+  bool has_history = false;         // the baseline stands on history days
+  std::vector<double> month_blind;  // each month day's blind share; empty: none
 
   int days() const { return static_cast<int>(month.size()); }
   const DayCell& Day(int d) const { return month[static_cast<size_t>(d)]; }
+  double Blind(int d) const {
+    return month_blind.empty() ? 0 : month_blind[static_cast<size_t>(d)];
+  }
 };
 
 // The baseline window of one port, newest first: the last baseline_days
-// history days with data, or without enough history the month's own days.
-void BaselineWindow(const FindingInput& input, const PortSeries& series, bool has_history,
-                    const FindingOptions& o, std::vector<double>* accesses,
-                    std::vector<double>* sources) {
+// history days with data and no blind share, or without enough of them the
+// month's own days (those without a blind share). Returns whether the
+// window stands on history.
+bool BaselineWindow(const FindingInput& input, const PortSeries& series,
+                    const std::vector<double>& blind, bool has_history, const FindingOptions& o,
+                    std::vector<double>* accesses, std::vector<double>* sources) {
   const int h = input.history_days;
   auto add = [&](const DayCell& c) {
     accesses->push_back(static_cast<double>(c.accesses));
     sources->push_back(static_cast<double>(c.sources));
   };
-  if (!has_history) {
-    for (int d = 0; d < input.month.days; ++d) add(series.days[static_cast<size_t>(h + d)]);
-    return;
+  auto seen = [&](int i) { return blind.empty() || blind[static_cast<size_t>(i)] == 0; };
+  if (has_history) {
+    for (int i = h - 1; i >= 0 && static_cast<int>(accesses->size()) < o.baseline_days; --i) {
+      bool watched =
+          input.history_has_data.empty() || input.history_has_data[static_cast<size_t>(i)];
+      if (watched && seen(i)) add(series.days[static_cast<size_t>(i)]);
+    }
+    if (static_cast<int>(accesses->size()) >= o.min_history_days) return true;
+    accesses->clear();
+    sources->clear();
   }
-  for (int i = h - 1; i >= 0 && static_cast<int>(accesses->size()) < o.baseline_days; --i) {
-    bool watched = input.history_has_data.empty() || input.history_has_data[static_cast<size_t>(i)];
-    if (watched) add(series.days[static_cast<size_t>(i)]);
+  for (int d = 0; d < input.month.days; ++d) {
+    if (seen(h + d)) add(series.days[static_cast<size_t>(h + d)]);
   }
+  return false;
 }
 
 // A port still in a fall when the month starts (the window's newest days
@@ -157,18 +205,23 @@ PortDays GatherPort(const FindingInput& input, const PortSeries& series, bool ha
   p.port = series.port;
   p.month = std::span<const DayCell>(series.days).subspan(h);
   p.first_day = input.month.first_day;
+  const std::vector<double> blind = BlindShares(input, series.point_shares);
+  if (!blind.empty()) p.month_blind.assign(blind.begin() + static_cast<ptrdiff_t>(h), blind.end());
   std::vector<double> window_a, window_s;
-  BaselineWindow(input, series, has_history, o, &window_a, &window_s);
+  p.has_history = BaselineWindow(input, series, blind, has_history, o, &window_a, &window_s);
   p.accesses = RobustBaseline(window_a);
   p.sources = RobustBaseline(window_s);
-  p.recovery_level = RecoveryLevel(window_a, p.accesses.median, has_history, o);
+  p.recovery_level = RecoveryLevel(window_a, p.accesses.median, p.has_history, o);
   for (size_t i = 0; i < h; ++i) p.history_accesses += static_cast<double>(series.days[i].accesses);
-  std::vector<double> tops;
-  for (const DayCell& c : p.month) {
-    p.month_accesses += static_cast<double>(c.accesses);
-    tops.push_back(static_cast<double>(c.top_source_accesses));
+  // The usual largest row: on the days no point of the port was blind (a
+  // blind point lowers the day's largest row), else on every day.
+  std::vector<double> tops, seen_tops;
+  for (int d = 0; d < p.days(); ++d) {
+    p.month_accesses += static_cast<double>(p.Day(d).accesses);
+    tops.push_back(static_cast<double>(p.Day(d).top_source_accesses));
+    if (p.Blind(d) == 0) seen_tops.push_back(tops.back());
   }
-  p.usual_top = Median(tops);
+  p.usual_top = Median(seen_tops.empty() ? tops : seen_tops);
   return p;
 }
 
@@ -256,6 +309,8 @@ std::optional<Finding> DetectNew(const PortDays& p, const MonthScale& scale,
 // Days well above the baseline, by accesses or by sources: a robust z of
 // z_day or more, or a one-sided CUSUM of z (Page 1954; Lucas 1985 for
 // counts) at cusum_h for slow rises, and an excess over the day floors.
+// Judged on every day, blind or not: a blind point only takes accesses
+// away, so what rose above the baseline rose.
 struct UpDays {
   std::vector<bool> up;          // accesses or sources up
   std::vector<bool> sources_up;  // sources up
@@ -319,9 +374,9 @@ bool IsRecovery(const PortDays& p, Run r, const MonthScale& scale, const Finding
 // Without history the baseline is the month's own median: a long run from
 // the month's first or to its last day is a level shift that cannot be
 // judged (a fall in the other part of the month looks alike).
-bool IsUnjudgedShift(const PortDays& p, Run r, const MonthScale& scale, const FindingOptions& o) {
+bool IsUnjudgedShift(const PortDays& p, Run r, const FindingOptions& o) {
   const int m = p.days();
-  return !scale.has_history && (r.first == 0 || r.last == m - 1) &&
+  return !p.has_history && (r.first == 0 || r.last == m - 1) &&
          (r.last - r.first + 1) * o.no_history_run_part >= m;
 }
 
@@ -370,7 +425,7 @@ void DetectSurges(const PortDays& p, const MonthScale& scale, int points, const 
   for (const Run& r : Runs(u.up, o.run_gap_days)) {
     double excess = 0;
     const int alarm = SurgeAlarm(p, u, r, scale, o, &excess);
-    if (alarm < 0 || IsRecovery(p, r, scale, o) || IsUnjudgedShift(p, r, scale, o)) continue;
+    if (alarm < 0 || IsRecovery(p, r, scale, o) || IsUnjudgedShift(p, r, o)) continue;
     Finding x = Measure(p, scale, FindingKind::kSurge, r.first, r.last);
     x.alarm_day = p.first_day + alarm;
     std::optional<FindingKind> kind =
@@ -436,15 +491,18 @@ void DetectRowConcentrations(const PortDays& p, const MonthScale& scale, const F
 
 // Down days: accesses and sources both at fall_ratio of their medians or
 // less, the sources fall_z sigmas below: probers left (a heavy hitter that
-// stayed away for a few days moves the accesses only).
+// stayed away for a few days moves the accesses only). The medians are
+// what the watching points would have seen: x (1 - the day's blind share).
 std::vector<bool> DownDays(const PortDays& p, const FindingOptions& o) {
   std::vector<bool> down(static_cast<size_t>(p.days()), false);
   for (int d = 0; d < p.days(); ++d) {
+    if (p.Blind(d) >= o.blind_share) continue;  // not judged
+    const double seen = 1.0 - p.Blind(d);
     double a = static_cast<double>(p.Day(d).accesses);
     double s = static_cast<double>(p.Day(d).sources);
-    down[static_cast<size_t>(d)] = a <= o.fall_ratio * p.accesses.median &&
-                                   s <= o.fall_ratio * p.sources.median &&
-                                   p.sources.median - s >= o.fall_z * p.sources.sigma;
+    down[static_cast<size_t>(d)] = a <= o.fall_ratio * p.accesses.median * seen &&
+                                   s <= o.fall_ratio * p.sources.median * seen &&
+                                   p.sources.median * seen - s >= o.fall_z * p.sources.sigma;
   }
   return down;
 }
@@ -453,20 +511,21 @@ std::vector<bool> DownDays(const PortDays& p, const FindingOptions& o) {
 // down for fall_days days, the run's mean at fall_mean of the median or less.
 void DetectFalls(const PortDays& p, const MonthScale& scale, const FindingOptions& o,
                  std::vector<Finding>* out) {
-  if (!scale.has_history || p.accesses.median < o.fall_level * scale.average_day) return;
+  if (!p.has_history || p.accesses.median < o.fall_level * scale.average_day) return;
   const std::vector<bool> down = DownDays(p, o);
   const double median = p.accesses.median;
   for (const Run& r : Runs(down, o.run_gap_days)) {
     int down_days = 0, alarm = -1;
-    double sum = 0;
+    double sum = 0, blind = 0;  // blind: the run's blind shares, in days
     for (int d = r.first; d <= r.last; ++d) {
       sum += static_cast<double>(p.Day(d).accesses);
+      blind += p.Blind(d);
       if (down[static_cast<size_t>(d)] && ++down_days >= o.fall_days && alarm < 0 &&
-          sum <= o.fall_mean * median * (d - r.first + 1)) {
+          sum <= o.fall_mean * median * (d - r.first + 1 - blind)) {
         alarm = d;
       }
     }
-    if (alarm < 0 || sum > o.fall_mean * median * (r.last - r.first + 1)) continue;
+    if (alarm < 0 || sum > o.fall_mean * median * (r.last - r.first + 1 - blind)) continue;
     Finding x = Measure(p, scale, FindingKind::kFall, r.first, r.last);
     x.alarm_day = p.first_day + alarm;
     out->push_back(std::move(x));
@@ -496,6 +555,21 @@ std::string_view FindingKindName(FindingKind kind) {
       return "fall";
   }
   return "?";
+}
+
+std::vector<CoverageNotice> CoverageNotices(const FindingInput& input) {
+  std::vector<CoverageNotice> out;
+  const size_t h = static_cast<size_t>(input.history_days);
+  for (const PointObserved& c : input.coverage) {
+    std::vector<bool> blind(static_cast<size_t>(input.month.days), false);
+    for (size_t d = 0; d < blind.size() && h + d < c.observed.size(); ++d) {
+      blind[d] = !c.observed[h + d];
+    }
+    for (const Run& r : Runs(blind, 0)) {
+      out.push_back({c.point, input.month.first_day + r.first, input.month.first_day + r.last});
+    }
+  }
+  return out;
 }
 
 std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOptions& o) {

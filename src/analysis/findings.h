@@ -46,6 +46,26 @@ struct DayCell {
 struct PortSeries {
   PortType port;
   std::vector<DayCell> days;
+  // Each of FindingInput::coverage's points' share of this port's accesses
+  // over the history days that point was observed (same order). Empty: the
+  // input's point_shares (all ports) stand in.
+  std::vector<double> point_shares;
+};
+
+// One point's coverage as the detector sees it (docs/findings.md,
+// "Coverage"): whether the point was observed (CoverageDays::Observed) on
+// each day of the series, history days then the month's days.
+struct PointObserved {
+  std::string point;
+  std::vector<bool> observed;
+};
+
+// A point blind (not observed) on the month's days [from_day, to_day].
+struct CoverageNotice {
+  std::string point;
+  int32_t from_day = 0;
+  int32_t to_day = 0;
+  int days() const { return to_day - from_day + 1; }
 };
 
 struct FindingInput {
@@ -61,6 +81,14 @@ struct FindingInput {
   uint64_t month_accesses = 0;  // all port types, the month's days
   uint64_t month_sources = 0;   // gross sources, all port types, the month's days
   std::vector<PortSeries> ports;
+  // The points with recorded coverage that were blind on some day of the
+  // series. Empty: every point watched every day, and the findings are
+  // what they were before coverage was known.
+  std::vector<PointObserved> coverage;
+  // Each coverage point's share of all ports' accesses (history days it
+  // was observed; without history, the month's): what a port without
+  // accesses of its own at those points is weighed with. Empty: equal shares.
+  std::vector<double> point_shares;
 };
 
 // Every threshold and top-N of the detector, its evidence and its paragraphs.
@@ -128,6 +156,14 @@ struct FindingOptions {
   int fall_days = 3;          // down days in a run
   double fall_mean = 0.55;    // ... whose mean is <= this x the baseline median
 
+  // Coverage: a port's blind share of a day is the share of its accesses
+  // carried by the points not observed that day. A history day with any
+  // blind share stays out of the baseline; a month day with blind_share or
+  // more is never a down day; below it, a fall is judged against the
+  // baseline x (1 - blind share): what the watching points would have seen.
+  // Rises are judged on every day: a blind point only takes accesses away.
+  double blind_share = 0.5;
+
   // Evidence and paragraphs.
   int top_sources = 5;  // sources kept as each finding's evidence
   // A new port's paragraph names its main source when that source sent at
@@ -189,11 +225,15 @@ struct Finding {
 // (descending). Deterministic; no I/O. (findings.cc)
 std::vector<Finding> DetectFindings(const FindingInput& input, const FindingOptions& options = {});
 
+// The runs of the month's days on which each coverage point was blind, by
+// point then day: what `findings` lists instead of findings it cannot judge.
+std::vector<CoverageNotice> CoverageNotices(const FindingInput& input);
+
 // The store adapters (findings_evidence.cc).
 //
 // Reads the series of `month` and of options.history_days days before it
-// from the store's block totals in `zone` (which it ensures), and the
-// month's largest source-day rows.
+// from the store's block totals in `zone` (which it ensures), the month's
+// largest source-day rows, and the points' coverage (LoadCoverageDays).
 Result<FindingInput> BuildFindingInput(Store& store, const Month& month, const TimeZone& zone,
                                        const FindingOptions& options = {});
 
@@ -253,9 +293,11 @@ struct FindingFigures {
 FindingFigures FigureFinding(const Finding& finding, const Month& month,
                              const FindingOptions& options = {});
 
-// `findings --json`: {month, timezone, findings: [...]} (findings_figures.cc;
-// the paragraph and, for a month without findings, the summary are English).
+// `findings --json`: {month, timezone, findings: [...], coverage_notices:
+// [{point, from_day, to_day, days}]} (findings_figures.cc; the paragraph
+// and, for a month without findings, the summary are English).
 nlohmann::ordered_json FindingsToJson(const std::vector<Finding>& findings, const Month& month,
-                                      const std::string& zone);
+                                      const std::string& zone,
+                                      const std::vector<CoverageNotice>& notices = {});
 
 }  // namespace scanscope

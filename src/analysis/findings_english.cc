@@ -170,17 +170,24 @@ std::string NoFindingsSentence(const Month& month) {
   return fmt::format("No peculiar access was found in {} {}.", MonthName(month.month), month.year);
 }
 
-std::string FindingsToText(const std::vector<Finding>& findings, const Month& month,
-                           const std::string& zone) {
-  std::string out = fmt::format("Peculiar access in {} {} (days in {})\n\n", MonthName(month.month),
-                                month.year, zone);
-  if (findings.empty()) {
-    out += fmt::format(
-        "No peculiar access was found in {} {}: no port type rose, appeared, concentrated or "
-        "fell beyond its baseline.\n",
-        MonthName(month.month), month.year);
-    return out;
+namespace {
+
+// The coverage notices' section of the text: "" without notices.
+std::string CoverageNoticesText(const std::vector<CoverageNotice>& notices) {
+  if (notices.empty()) return "";
+  std::string out =
+      "Blind points: the days a point watched too little to judge (docs/findings.md, "
+      "\"Coverage\"); no finding stands on them.\n";
+  for (const CoverageNotice& n : notices) {
+    out += fmt::format("  {}: {} .. {} ({} day{})\n", n.point, FormatDay(n.from_day),
+                       FormatDay(n.to_day), n.days(), n.days() == 1 ? "" : "s");
   }
+  return out;
+}
+
+// The ranked findings of FindingsToText.
+std::string RankedFindingsText(const std::vector<Finding>& findings) {
+  std::string out;
   int rank = 0;
   for (const Finding& x : findings) {
     out += fmt::format("({}) {} {}: {} .. {}, score {:.1f}\n", ++rank, x.port.ToString(),
@@ -205,6 +212,22 @@ std::string FindingsToText(const std::vector<Finding>& findings, const Month& mo
     out += "\n";
   }
   return out;
+}
+
+}  // namespace
+
+std::string FindingsToText(const std::vector<Finding>& findings, const Month& month,
+                           const std::string& zone, const std::vector<CoverageNotice>& notices) {
+  std::string out = fmt::format("Peculiar access in {} {} (days in {})\n\n", MonthName(month.month),
+                                month.year, zone);
+  if (findings.empty()) {
+    out += fmt::format(
+        "No peculiar access was found in {} {}: no port type rose, appeared, concentrated or "
+        "fell beyond its baseline.\n",
+        MonthName(month.month), month.year);
+    if (!notices.empty()) out += "\n";
+  }
+  return out + RankedFindingsText(findings) + CoverageNoticesText(notices);
 }
 
 }  // namespace scanscope

@@ -23,8 +23,10 @@ std::string FindingParagraph(const Finding& finding, const Month& month,
 std::string NoFindingsSentence(const Month& month);
 
 // `findings` without --json: the ranked findings with their paragraphs,
-// top sources and points.
+// top sources and points, then the coverage notices (the points blind on
+// some of the month's days), when there are any.
 std::string FindingsToText(const std::vector<Finding>& findings, const Month& month,
-                           const std::string& zone);
+                           const std::string& zone,
+                           const std::vector<CoverageNotice>& notices = {});
 
 }  // namespace scanscope

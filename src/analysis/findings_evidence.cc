@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "analysis/coverage_days.h"
 #include "analysis/findings.h"
 #include "analysis/findings_english.h"
 
@@ -95,6 +96,57 @@ std::vector<FindingPoint> PointsByAccesses(const PeriodEvidence& e) {
   return out;
 }
 
+// Each point's observed days over the series [first, last]; the points blind
+// on some day become the input's coverage.
+Status LoadObserved(Store& store, const TimeZone& zone, int32_t first, int32_t last,
+                    const std::set<std::string>& points, FindingInput* input) {
+  auto days = LoadCoverageDays(store, zone, first, last, {points.begin(), points.end()});
+  if (!days.ok()) return days.status();
+  for (const std::string& point : points) {
+    PointObserved c{point, {}};
+    bool blind = false;
+    for (int32_t day = first; day <= last; ++day) {
+      c.observed.push_back(days->Observed(point, day));
+      blind = blind || !c.observed.back();
+    }
+    if (blind) input->coverage.push_back(std::move(c));
+  }
+  return Status::Ok();
+}
+
+// Each coverage point's share of each port's, and of all ports', accesses
+// over the history days it was observed (without history, the month's).
+void WeighPoints(const std::vector<BlockTotal>& totals, int32_t first,
+                 const std::unordered_map<uint32_t, size_t>& index, FindingInput* input) {
+  const size_t n = input->coverage.size();
+  std::map<std::string, size_t> at;
+  for (size_t k = 0; k < n; ++k) at[input->coverage[k].point] = k;
+  const bool history = input->history_days_with_data > 0;
+  std::vector<double> port_total(input->ports.size(), 0), all_at(n, 0);
+  std::vector<std::vector<double>> port_at(input->ports.size(), std::vector<double>(n, 0));
+  double all_total = 0;
+  for (const BlockTotal& t : totals) {
+    if ((t.day < input->month.first_day) != history) continue;
+    const size_t port = index.at(t.port.Code());
+    const double accesses = static_cast<double>(t.accesses);
+    port_total[port] += accesses;
+    all_total += accesses;
+    auto it = at.find(t.point);
+    if (it == at.end() ||
+        !input->coverage[it->second].observed[static_cast<size_t>(t.day - first)]) {
+      continue;
+    }
+    port_at[port][it->second] += accesses;
+    all_at[it->second] += accesses;
+  }
+  for (size_t port = 0; port < input->ports.size(); ++port) {
+    if (port_total[port] == 0) continue;  // weighed with all ports' shares
+    for (double a : port_at[port]) input->ports[port].point_shares.push_back(a / port_total[port]);
+  }
+  if (all_total == 0) return;  // equal shares
+  for (double a : all_at) input->point_shares.push_back(a / all_total);
+}
+
 }  // namespace
 
 Result<FindingInput> BuildFindingInput(Store& store, const Month& month, const TimeZone& zone,
@@ -111,7 +163,7 @@ Result<FindingInput> BuildFindingInput(Store& store, const Month& month, const T
   if (!totals.ok()) return totals.status();
   std::unordered_map<uint32_t, size_t> index;  // port type code -> input.ports
   std::set<int32_t> history_days_seen;
-  std::set<std::string> points;
+  std::set<std::string> points, every_point;
   for (const BlockTotal& t : *totals) {
     auto [it, inserted] = index.emplace(t.port.Code(), input.ports.size());
     if (inserted) input.ports.push_back({t.port, std::vector<DayCell>(span)});
@@ -119,6 +171,7 @@ Result<FindingInput> BuildFindingInput(Store& store, const Month& month, const T
     c.accesses += t.accesses;
     c.sources += t.sources;
     c.top_point_accesses = std::max(c.top_point_accesses, t.accesses);
+    every_point.insert(t.point);
     if (t.day < month.first_day) {
       history_days_seen.insert(t.day);
     } else {
@@ -133,6 +186,8 @@ Result<FindingInput> BuildFindingInput(Store& store, const Month& month, const T
     input.history_has_data[static_cast<size_t>(day - first)] = true;
   }
   input.points = static_cast<int>(points.size());
+  SCANSCOPE_RETURN_IF_ERROR(LoadObserved(store, zone, first, last, every_point, &input));
+  if (!input.coverage.empty()) WeighPoints(*totals, first, index, &input);
   // The month's largest source-day row of each (port type, day).
   Status st = store.ScanBlocks(
       zone, month.first_day, last, [&](const std::string&, const SourceDayBlock& block) {

@@ -51,7 +51,8 @@ FindingFigures FigureFinding(const Finding& x, const Month& month, const Finding
 }
 
 nlohmann::ordered_json FindingsToJson(const std::vector<Finding>& findings, const Month& month,
-                                      const std::string& zone) {
+                                      const std::string& zone,
+                                      const std::vector<CoverageNotice>& notices) {
   nlohmann::ordered_json j;
   j["month"] = month.ToString();
   j["timezone"] = zone;
@@ -97,6 +98,13 @@ nlohmann::ordered_json FindingsToJson(const std::vector<Finding>& findings, cons
     j["findings"].push_back(f);
   }
   if (findings.empty()) j["summary"] = NoFindingsSentence(month);
+  j["coverage_notices"] = nlohmann::ordered_json::array();
+  for (const CoverageNotice& n : notices) {
+    j["coverage_notices"].push_back({{"point", n.point},
+                                     {"from_day", FormatDay(n.from_day)},
+                                     {"to_day", FormatDay(n.to_day)},
+                                     {"days", n.days()}});
+  }
   return j;
 }
 

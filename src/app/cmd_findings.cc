@@ -53,10 +53,11 @@ int RunFindings(const FindingsArgs& args) {
   std::vector<Finding> findings = DetectFindings(*input, options);
   Status st = AddEvidence(*q.store, q.zone, q.month, Knowledge(), &findings, options);
   if (!st.ok()) return Fail(st.message());
+  const std::vector<CoverageNotice> notices = CoverageNotices(*input);
   if (args.json) {
-    fmt::print("{}\n", FindingsToJson(findings, q.month, q.zone.name()).dump(2));
+    fmt::print("{}\n", FindingsToJson(findings, q.month, q.zone.name(), notices).dump(2));
   } else {
-    fmt::print("{}", FindingsToText(findings, q.month, q.zone.name()));
+    fmt::print("{}", FindingsToText(findings, q.month, q.zone.name(), notices));
   }
   return 0;
 }
