@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 // GCC 12 warns -Wrestrict on `"literal" + std::string` at -O3, a known false
 // positive (GCC bug 105329, fixed in 13).
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
@@ -63,6 +65,35 @@ std::string TotalsParagraph(const MonthStats& s) {
       MonthName(s.month.month), WithThousands(s.accesses), s.points, PluralS(s.points),
       WithThousands(s.sources), WithThousands(AboutWhole(s.per_point_per_day_accesses_x100)),
       WithThousands(AboutWhole(s.per_point_per_day_sources_x100)));
+}
+
+// "31", or "22.6" where not whole: days counted in hours (docs/coverage.md).
+std::string Days(double days) {
+  return days == std::floor(days) ? fmt::format("{:.0f}", days) : fmt::format("{:.1f}", days);
+}
+
+// When some point did not watch every day (docs/coverage.md): which, how
+// long, and the figures over the observed point-days beside the above.
+std::string CoverageParagraph(const MonthStats& s) {
+  std::string blind;
+  int whole = 0;
+  for (const MonthStats::PointCoverage& c : s.coverage_by_point) {
+    if (c.days_observed >= s.days) {
+      ++whole;
+      continue;
+    }
+    blind += fmt::format("{}{} watched {} of {} days", blind.empty() ? "" : ", ", c.point,
+                         Days(c.days_observed), s.days);
+  }
+  return fmt::format(
+      "Not every monitoring point was watching every day: {}{}. The monitoring points watched "
+      "{} of {} point-days; over the observed point-days only, one monitoring point received "
+      "about **{}** accesses from about **{}** sources per day (per observed point-day).",
+      blind,
+      whole == 0 ? "" : fmt::format("; the other {} point{} every day", whole, PluralS(whole)),
+      Days(s.point_days_observed), Days(s.point_days_possible),
+      WithThousands(AboutWhole(s.per_observed_point_day_accesses_x100)),
+      WithThousands(AboutWhole(s.per_observed_point_day_sources_x100)));
 }
 
 std::string OnePointNote(const MonthStats& s) {
@@ -274,6 +305,9 @@ ReportSection GeneralUsersSection(const ProseInput& in) {
     sec.blocks.push_back(Paragraph(NoAccessParagraph(f)));
   } else {
     sec.blocks.push_back(Paragraph(TotalsParagraph(f.stats)));
+    if (!f.stats.coverage_complete()) {
+      sec.blocks.push_back(Paragraph(CoverageParagraph(f.stats)));
+    }
     if (f.stats.points == 1) sec.blocks.push_back(Note(OnePointNote(f.stats)));
   }
   sec.blocks.push_back(Note(SourceDefinitionNote(f.timezone)));
