@@ -302,6 +302,7 @@ struct CollectorServer::Impl {
   // else is answered at once and its connection closed, so that memory and
   // time before authentication do not depend on what a client sends.
   httplib::Server::HandlerResponse Gate(const httplib::Request& req, httplib::Response& res) {
+    gated_sensor_ = nullptr;
     const bool batch = req.path == "/v1/batch", status = req.path == "/v1/status";
     auto refuse = [&](int code, const std::string& reason, std::atomic<uint64_t>* counter) {
       Refuse(req, res, code, "before reading", reason, counter);
@@ -335,7 +336,8 @@ struct CollectorServer::Impl {
       return refuse(413, fmt::format("body of {} bytes is over the limit of {}", length, limit),
                     &counters.too_large);
     }
-    if (Authenticate(req) == nullptr) {
+    gated_sensor_ = Authenticate(req);
+    if (gated_sensor_ == nullptr) {
       return refuse(401, "missing or unknown bearer token", &counters.bad_token);
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -368,7 +370,7 @@ struct CollectorServer::Impl {
   }
 
   void HandleBatch(const httplib::Request& req, httplib::Response& res) {
-    const SensorCredential* sensor = Authenticate(req);
+    const SensorCredential* sensor = gated_sensor_;  // authenticated by Gate
     if (sensor == nullptr) {
       return Refuse(req, res, 401, "no sensor", "missing or unknown bearer token",
                     &counters.bad_token);
@@ -456,7 +458,7 @@ struct CollectorServer::Impl {
   }
 
   void HandleStatus(const httplib::Request& req, httplib::Response& res) {
-    const SensorCredential* sensor = Authenticate(req);
+    const SensorCredential* sensor = gated_sensor_;  // authenticated by Gate
     if (sensor == nullptr) {
       return Refuse(req, res, 401, "no sensor", "missing or unknown bearer token",
                     &counters.bad_token);
@@ -568,10 +570,13 @@ struct CollectorServer::Impl {
 
   static thread_local bool logged_;
   static thread_local bool close_after_answer_;  // set by Gate, read by the logger
+  // The sensor whose token Gate accepted for the request this thread serves.
+  static thread_local const SensorCredential* gated_sensor_;
 };
 
 thread_local bool CollectorServer::Impl::logged_ = false;
 thread_local bool CollectorServer::Impl::close_after_answer_ = false;
+thread_local const SensorCredential* CollectorServer::Impl::gated_sensor_ = nullptr;
 
 namespace {
 

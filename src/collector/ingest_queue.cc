@@ -82,14 +82,19 @@ void IngestQueue::Run() {
 }
 
 Status IngestQueue::PutStatus(const PointStatus& status) {
-  Result<std::vector<PointStatus>> before = store_->PointStatuses();
-  if (!before.ok()) return before.status();
-  const PointStatus* previous = nullptr;
-  for (const PointStatus& p : *before) {
-    if (p.point == status.point) previous = &p;
+  if (!last_status_loaded_) {
+    // The reports stored before this collector started, once; after that
+    // each point's last report is the one this queue stored.
+    Result<std::vector<PointStatus>> before = store_->PointStatuses();
+    if (!before.ok()) return before.status();
+    for (PointStatus& p : *before) last_status_[p.point] = std::move(p);
+    last_status_loaded_ = true;
   }
-  std::optional<CoverageEntry> entry = SensorCoverage(previous, status, NowNs());
+  auto last = last_status_.find(status.point);
+  std::optional<CoverageEntry> entry =
+      SensorCoverage(last != last_status_.end() ? &last->second : nullptr, status, NowNs());
   SCANSCOPE_RETURN_IF_ERROR(store_->PutPointStatus(status));
+  last_status_[status.point] = status;
   if (!entry) return FlushCoverage(status.point);  // the run's interval ends here
   auto it = pending_coverage_.find(status.point);
   if (it != pending_coverage_.end() &&

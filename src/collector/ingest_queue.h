@@ -79,6 +79,8 @@ class IngestQueue {
   size_t queued_batches_ = 0;
   bool stopping_ = false;
   std::map<std::string, CoverageEntry> pending_coverage_;  // by point; writer thread only
+  std::map<std::string, PointStatus> last_status_;         // by point; writer thread only
+  bool last_status_loaded_ = false;
   std::thread writer_;
 };
 
